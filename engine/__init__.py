@@ -1,0 +1,146 @@
+"""The sync engine's facade: plain data in, a report out. The command line, the tray and the
+settings dialog use only what this module exports."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
+
+from filelock import FileLock, Timeout
+
+from engine import runner
+from engine.checks import CheckReport, Problem, check
+from engine.errors import ConfigError, DatabaseError, LockHeld, RecordRejected, StamsyncError
+from engine.journal import Journal
+from engine.model import (
+    Administration,
+    Entity,
+    Key,
+    MarkRemoved,
+    Policy,
+    SelectAll,
+    Selection,
+    SelectKeys,
+    SelectWhere,
+    SyncSpec,
+)
+from engine.report import Change, DaughterReport, EntityCounts, RecordFailure, RunReport
+from engine.runner import Progress, utc_now
+from engine.storage import open_state
+
+__all__ = [
+    "Administration",
+    "Change",
+    "CheckReport",
+    "ConfigError",
+    "DatabaseError",
+    "DaughterReport",
+    "Entity",
+    "EntityCounts",
+    "Key",
+    "LockHeld",
+    "MarkRemoved",
+    "Policy",
+    "Problem",
+    "RecordFailure",
+    "RecordRejected",
+    "RunReport",
+    "SelectAll",
+    "SelectKeys",
+    "SelectWhere",
+    "Selection",
+    "StamsyncError",
+    "SyncSpec",
+    "check",
+    "history",
+    "show",
+    "sync",
+]
+
+
+def sync(spec: SyncSpec, *, dry_run: bool = False, entities: Sequence[str] = (),
+         daughters: Sequence[str] = (), progress: Progress | None = None) -> RunReport:
+    """Run one sync and return its report. Raises ConfigError (nothing written) when the
+    config or the mother's data cannot be used, LockHeld when another sync runs."""
+    chosen_entities = _pick(spec.entities, entities, "entity", "--entity")
+    chosen_daughters = _pick(spec.daughters, daughters, "daughter", "--daughter")
+    with _locked(spec), _state(spec.state_path) as state:
+        journal = Journal(state)
+        journal.close_interrupted()
+        report = RunReport(run_id=0, started_at=utc_now(), dry_run=dry_run)
+        report.run_id = journal.start(report)
+        try:
+            runner.run(spec, state, report, chosen_entities, chosen_daughters, progress)
+        except StamsyncError as error:
+            report.error = str(error)
+            _finish(journal, report)
+            if isinstance(error, ConfigError):
+                raise
+            return report
+        _finish(journal, report)
+        return report
+
+
+def history(spec: SyncSpec, limit: int = 20) -> list[RunReport]:
+    """The most recent runs, newest first."""
+    if not spec.state_path.exists():
+        return []
+    with _state(spec.state_path) as state:
+        return Journal(state).history(limit)
+
+
+def show(spec: SyncSpec, run_id: int) -> RunReport:
+    """One run with every change it wrote."""
+    with _state(spec.state_path) as state:
+        return Journal(state).run(run_id)
+
+
+def _finish(journal: Journal, report: RunReport) -> None:
+    report.finished_at = utc_now()
+    report.settle()
+    journal.finish(report)
+
+
+_Named = TypeVar("_Named", Administration, Entity)
+
+
+def _pick(items: tuple[_Named, ...], names: Sequence[str], what: str,
+          option: str) -> tuple[_Named, ...]:
+    enabled = tuple(item for item in items if item.enabled)
+    if not names:
+        return enabled
+    known = {item.name.lower(): item for item in items}
+    unknown = [n for n in names if n.lower() not in known]
+    if unknown:
+        raise ConfigError(
+            f"{option} {unknown[0]}: there is no {what} of that name in the config. "
+            f"Known: {', '.join(item.name for item in items)}.")
+    return tuple(known[n.lower()] for n in dict.fromkeys(names))
+
+
+@contextmanager
+def _locked(spec: SyncSpec) -> Iterator[None]:
+    lock_path = spec.state_path.with_name(spec.state_path.name + ".lock")
+    lock = FileLock(lock_path, timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise LockHeld(
+            f"Another stamsync process is syncing this configuration (lock '{lock_path}'). "
+            "Wait for it to finish; nothing was written.") from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+@contextmanager
+def _state(path: Path) -> Iterator[sqlite3.Connection]:
+    conn = open_state(path)
+    try:
+        yield conn
+    finally:
+        conn.close()

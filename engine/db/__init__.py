@@ -1,0 +1,31 @@
+"""One small, DB-API shaped interface to an administration's database.
+
+`connect()` picks the implementation from the administration's `database` string:
+`sqlite:PATH` uses Python's sqlite3. Everything above this package speaks only
+`Database`.
+"""
+
+from __future__ import annotations
+
+from engine.db.base import Database, quote_identifier
+from engine.db.sqlite import SQLiteDatabase
+from engine.errors import ConfigError
+from engine.model import Administration
+
+__all__ = ["Database", "SQLiteDatabase", "connect", "quote_identifier"]
+
+
+def connect(admin: Administration) -> Database:
+    """Open the administration's database, or raise DatabaseError naming it."""
+    kind, _, target = admin.database.partition(":")
+    if kind == "sqlite":
+        return SQLiteDatabase(admin.name, target)
+    if kind == "odbc":
+        raise ConfigError(
+            f"Administration '{admin.name}': ODBC connections ('{kind}:') are not available in "
+            "this version; use a 'sqlite:PATH' database."
+        )
+    raise ConfigError(
+        f"Administration '{admin.name}': database '{admin.database}' must start with "
+        "'sqlite:' or 'odbc:'."
+    )

@@ -1,0 +1,98 @@
+"""The Database interface every backend implements, and what the backends share."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator, Sequence
+from typing import Any, Protocol
+
+from engine.errors import DatabaseError
+
+Row = tuple[Any, ...]
+
+
+def quote_identifier(name: str, quote: str = '"') -> str:
+    """Quote a (possibly schema-qualified) identifier that was checked against the catalog."""
+    return ".".join(quote + part.replace(quote, quote * 2) + quote for part in name.split("."))
+
+
+class Database(Protocol):
+    """An administration's database. One thread uses one instance."""
+
+    administration: str
+
+    def columns(self, table: str) -> list[str]:
+        """The table's column names as the catalog spells them; DatabaseError if no such table."""
+        ...
+
+    def read_page(
+        self, table: str, columns: Sequence[str], key: Sequence[str], after: Row | None, limit: int
+    ) -> list[Row]:
+        """Up to `limit` rows with key greater than `after`, ordered by key (binary order)."""
+        ...
+
+    def fetch(self, table: str, columns: Sequence[str], key: Sequence[str],
+              keys: Sequence[Row]) -> list[Row]:
+        """The rows with these keys (any order)."""
+        ...
+
+    def count(self, table: str) -> int:
+        """How many rows the table has (for a progress bar)."""
+        ...
+
+    def key_problems(self, table: str, key: Sequence[str], limit: int = 5) -> tuple[int, list[Row]]:
+        """How many rows have a NULL key column, and up to `limit` keys that occur twice."""
+        ...
+
+    def begin(self) -> None: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...
+    def savepoint(self) -> None: ...
+    def release_savepoint(self) -> None: ...
+    def rollback_savepoint(self) -> None: ...
+
+    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None: ...
+
+    def update(self, table: str, columns: Sequence[str], key: Sequence[str],
+               rows: Sequence[Row]) -> None:
+        """rows: the new values of `columns` followed by the key values."""
+        ...
+
+    def is_record_error(self, error: Exception) -> bool:
+        """True when the database rejected a row (constraint, type, length), not the connection."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def resolve_column(admin: str, table: str, name: str, columns: Sequence[str]) -> str:
+    """The catalog's spelling of a configured column, or DatabaseError with a close match."""
+    if name in columns:
+        return name
+    folded = [c for c in columns if c.lower() == name.lower()]
+    if len(folded) == 1:
+        return folded[0]
+    close = difflib.get_close_matches(name, columns, n=1)
+    hint = f" Did you mean '{close[0]}'?" if close else f" Columns there: {', '.join(columns)}."
+    raise DatabaseError(
+        f"Administration '{admin}': table '{table}' has no column '{name}'.{hint} "
+        "Correct the column name in the config, or add the column to the table.",
+        administration=admin,
+    )
+
+
+def iterate_pages(db: Database, table: str, columns: Sequence[str], key: Sequence[str],
+                  page: int) -> Iterator[list[Row]]:
+    """Every row of the table in key order, one short query per page (no cursor held open,
+    so people writing to the table are never blocked for the length of a run).
+    The key columns must come first in `columns`."""
+    after: Row | None = None
+    width = len(key)
+    while True:
+        rows = db.read_page(table, columns, key, after, page)
+        if not rows:
+            return
+        yield rows
+        if len(rows) < page:
+            return
+        after = rows[-1][:width]

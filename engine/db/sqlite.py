@@ -1,0 +1,175 @@
+"""The embedded default: an administration kept in a SQLite file, through Python's sqlite3."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+
+from engine.db.base import Row, quote_identifier
+from engine.errors import DatabaseError
+
+BUSY_TIMEOUT_SECONDS = 30.0
+
+
+class SQLiteDatabase:
+    """A SQLite file that must already exist: a missing file is an error, never created."""
+
+    def __init__(self, administration: str, path: str) -> None:
+        self.administration = administration
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise DatabaseError(
+                f"Administration '{administration}': database file '{self.path}' does not "
+                "exist. Check the path in the config, or restore the file.",
+                administration=administration,
+            )
+        try:
+            self.conn = sqlite3.connect(
+                f"{self.path.resolve().as_uri()}?mode=rw", uri=True,
+                timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None,
+                check_same_thread=False,
+            )
+            self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.Error as error:
+            raise DatabaseError(
+                f"Administration '{administration}': '{self.path}' cannot be opened as a "
+                f"SQLite database ({error}). Check that the config points at the right file.",
+                administration=administration,
+            ) from error
+        self._tables: dict[str, list[str]] = {}
+
+    # -- catalog ---------------------------------------------------------------------------
+
+    def columns(self, table: str) -> list[str]:
+        if table not in self._tables:
+            schema, _, name = table.rpartition(".")
+            prefix = f"{quote_identifier(schema)}." if schema else ""
+            try:
+                info = self.conn.execute(
+                    f"PRAGMA {prefix}table_info({quote_identifier(name)})"
+                ).fetchall()
+            except sqlite3.Error as error:
+                raise self._unreachable(error) from error
+            if not info:
+                tables = [r[0] for r in self.conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
+                    "ORDER BY name")]
+                raise DatabaseError(
+                    f"Administration '{self.administration}': table '{table}' does not exist "
+                    f"in '{self.path.name}'. Tables there: {', '.join(tables) or 'none'}. "
+                    "Correct the table name in the config.",
+                    administration=self.administration,
+                )
+            self._tables[table] = [row[1] for row in info]
+        return self._tables[table]
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def read_page(
+        self, table: str, columns: Sequence[str], key: Sequence[str], after: Row | None, limit: int
+    ) -> list[Row]:
+        cols = ", ".join(quote_identifier(c) for c in columns)
+        keys = [f"{quote_identifier(k)} COLLATE BINARY" for k in key]
+        order = ", ".join(keys)
+        sql = f"SELECT {cols} FROM {quote_identifier(table)}"
+        params: tuple[object, ...] = ()
+        if after is not None:
+            left = keys[0] if len(keys) == 1 else f"({', '.join(keys)})"
+            right = "?" if len(keys) == 1 else f"({', '.join('?' * len(keys))})"
+            sql += f" WHERE {left} > {right}"
+            params = tuple(after)
+        sql += f" ORDER BY {order} LIMIT {int(limit)}"
+        return self._query(sql, params)
+
+    def fetch(self, table: str, columns: Sequence[str], key: Sequence[str],
+              keys: Sequence[Row]) -> list[Row]:
+        cols = ", ".join(quote_identifier(c) for c in columns)
+        match = " AND ".join(f"{quote_identifier(k)} = ?" for k in key)
+        sql = f"SELECT {cols} FROM {quote_identifier(table)} WHERE {match}"
+        rows: list[Row] = []
+        for k in keys:
+            rows.extend(self._query(sql, tuple(k)))
+        return rows
+
+    def count(self, table: str) -> int:
+        return int(self._query(f"SELECT count(*) FROM {quote_identifier(table)}", ())[0][0])
+
+    def key_problems(self, table: str, key: Sequence[str], limit: int = 5) -> tuple[int, list[Row]]:
+        quoted = [quote_identifier(k) for k in key]
+        null = " OR ".join(f"{k} IS NULL" for k in quoted)
+        nulls = self._query(f"SELECT count(*) FROM {quote_identifier(table)} WHERE {null}", ())
+        group = ", ".join(quoted)
+        dupes = self._query(
+            f"SELECT {group} FROM {quote_identifier(table)} WHERE NOT ({null}) GROUP BY {group} "
+            f"HAVING count(*) > 1 LIMIT {int(limit)}", ())
+        return int(nulls[0][0]), dupes
+
+    def _query(self, sql: str, params: tuple[object, ...]) -> list[Row]:
+        try:
+            return self.conn.execute(sql, params).fetchall()
+        except sqlite3.Error as error:
+            raise self._unreachable(error) from error
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def begin(self) -> None:
+        self._run("BEGIN IMMEDIATE")
+
+    def commit(self) -> None:
+        self._run("COMMIT")
+
+    def rollback(self) -> None:
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
+
+    def savepoint(self) -> None:
+        self.conn.execute("SAVEPOINT stamsync_record")
+
+    def release_savepoint(self) -> None:
+        self.conn.execute("RELEASE SAVEPOINT stamsync_record")
+
+    def rollback_savepoint(self) -> None:
+        self.conn.execute("ROLLBACK TO SAVEPOINT stamsync_record")
+        self.conn.execute("RELEASE SAVEPOINT stamsync_record")
+
+    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
+        cols = ", ".join(quote_identifier(c) for c in columns)
+        marks = ", ".join("?" * len(columns))
+        self._write(f"INSERT INTO {quote_identifier(table)} ({cols}) VALUES ({marks})", rows)
+
+    def update(self, table: str, columns: Sequence[str], key: Sequence[str],
+               rows: Sequence[Row]) -> None:
+        sets = ", ".join(f"{quote_identifier(c)} = ?" for c in columns)
+        match = " AND ".join(f"{quote_identifier(k)} = ?" for k in key)
+        self._write(f"UPDATE {quote_identifier(table)} SET {sets} WHERE {match}", rows)
+
+    def is_record_error(self, error: Exception) -> bool:
+        return isinstance(error, (sqlite3.IntegrityError, sqlite3.DataError)) or (
+            isinstance(error, sqlite3.OperationalError) and "too big" in str(error)
+        )
+
+    def _write(self, sql: str, rows: Sequence[Row]) -> None:
+        try:
+            self.conn.executemany(sql, rows)
+        except sqlite3.Error as error:
+            if self.is_record_error(error):
+                raise
+            raise self._unreachable(error) from error
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def _run(self, sql: str) -> None:
+        try:
+            self.conn.execute(sql)
+        except sqlite3.Error as error:
+            raise self._unreachable(error) from error
+
+    def _unreachable(self, error: sqlite3.Error) -> DatabaseError:
+        return DatabaseError(
+            f"Administration '{self.administration}' ('{self.path}'): {error}. "
+            "Check that the file is a stamsync-readable database and not locked by another "
+            "program, then run the sync again.",
+            administration=self.administration,
+        )

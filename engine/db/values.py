@@ -1,0 +1,66 @@
+"""One value, spelled differently by two engines, is the same value.
+
+SQLite gives 1.5 where PostgreSQL gives Decimal('1.50'); SQL Server pads a CHAR with
+spaces; one engine gives a date where another gives '2026-12-03'. `normalize` maps each to
+one spelling so that `same()` compares what a person would call equal. 'J'/'N' stay as they
+are: they are text, not booleans.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+
+def normalize(value: Any) -> Any:
+    """The canonical spelling of a database value, for comparison only (never written)."""
+    if value is None or type(value) is int:
+        return value
+    if isinstance(value, str):
+        return value.rstrip(" ")
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return value
+        return _number(Decimal(repr(value)))
+    if isinstance(value, Decimal):
+        return _number(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
+    return value
+
+
+def _number(value: Decimal) -> int | Decimal:
+    try:
+        if value == value.to_integral_value():
+            return int(value)
+    except (InvalidOperation, OverflowError):
+        return value
+    return value.normalize()
+
+
+def same(a: Any, b: Any) -> bool:
+    """True when two database values are the same value (see the module doc)."""
+    if a == b and type(a) is type(b):
+        return True
+    return bool(normalize(a) == normalize(b))
+
+
+def same_row(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    return a == b or all(same(x, y) for x, y in zip(a, b, strict=True))
+
+
+def normalize_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Keys are compared and ordered after normalizing; str and int keys pass unchanged."""
+    for v in key:
+        if type(v) is not str and type(v) is not int:
+            return tuple(normalize(v) for v in key)
+    return key

@@ -1,0 +1,120 @@
+"""Which columns take part, as each administration's catalog spells them.
+
+Every name from the config is checked against the catalog before any SQL uses it. A
+problem in the mother stops the entity everywhere (ConfigError, exit 2: nothing written);
+a problem in a daughter stops that daughter for the entity (DatabaseError).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from engine.db import Database
+from engine.db.base import resolve_column
+from engine.errors import ConfigError, DatabaseError
+from engine.model import Administration, Entity, Policy, SelectWhere
+from engine.plan import Rules
+
+
+@dataclass(frozen=True)
+class MotherLayout:
+    """What is read from the mother: key, the synced fields, then the select and on_remove
+    columns when they are not synced fields themselves."""
+
+    entity: Entity
+    table: str
+    key: tuple[str, ...]
+    fields: tuple[str, ...]
+    columns: tuple[str, ...]
+    select_index: int | None
+    marker_index: int | None
+
+
+@dataclass(frozen=True)
+class DaughterLayout:
+    rules: Rules
+    table: str
+    key: tuple[str, ...]
+    names: dict[str, str]  # mother's spelling -> daughter's spelling
+    columns: tuple[str, ...]  # read: key, compared fields, then the marker if not a field
+    field_index: tuple[int, ...]  # compared fields' positions among the mother's fields
+
+    def spell(self, names: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(self.names[n] for n in names)
+
+
+def mother_layout(db: Database, entity: Entity) -> MotherLayout:
+    try:
+        catalog = db.columns(entity.table)
+        key = tuple(resolve_column(db.administration, entity.table, k, catalog)
+                    for k in entity.key)
+        if entity.fields is None:
+            fields = tuple(c for c in catalog if c not in key)
+        else:
+            fields = tuple(resolve_column(db.administration, entity.table, f, catalog)
+                           for f in entity.fields)
+            clash = [f for f in fields if f in key]
+            if clash:
+                raise ConfigError(
+                    f"Entity '{entity.name}': field '{clash[0]}' is also a key column; "
+                    "remove it from `fields`.")
+        columns = list(key + fields)
+        select_index = None
+        if isinstance(entity.select, SelectWhere):
+            column = resolve_column(db.administration, entity.table, entity.select.column,
+                                    catalog)
+            if column not in columns:
+                columns.append(column)
+            select_index = columns.index(column)
+        marker_index = None
+        if entity.on_remove is not None:
+            folded = {c.lower(): c for c in catalog}
+            marker = folded.get(entity.on_remove.column.lower())
+            if marker is not None:
+                if marker not in columns:
+                    columns.append(marker)
+                marker_index = columns.index(marker)
+        nulls, dupes = db.key_problems(entity.table, key)
+    except DatabaseError as error:
+        raise ConfigError(f"Mother {error}") from error
+    where = f"Administration '{db.administration}' (mother), table '{entity.table}'"
+    if nulls:
+        raise ConfigError(
+            f"{where}: {nulls} record(s) have an empty (NULL) key column {', '.join(key)}. "
+            f"Fill in the key of those records; nothing was synced for '{entity.name}'.")
+    if dupes:
+        shown = "; ".join(", ".join(repr(v) for v in d) for d in dupes)
+        raise ConfigError(
+            f"{where}: key {', '.join(key)} is not unique; these values occur more than once: "
+            f"{shown}. Make the key unique or choose another key for '{entity.name}'; nothing "
+            "was synced for it.")
+    return MotherLayout(entity, entity.table, key, fields, tuple(columns), select_index,
+                        marker_index)
+
+
+def daughter_layout(db: Database, admin: Administration, mother: MotherLayout,
+                    policy: Policy) -> DaughterLayout:
+    entity = mother.entity
+    catalog = db.columns(entity.table)
+    protected = {p.lower() for p in admin.protected(entity.name)}
+
+    def spell(name: str) -> str:
+        return resolve_column(db.administration, entity.table, name, catalog)
+
+    names = {n: spell(n) for n in mother.key + mother.fields}
+    compared = tuple(f for f in mother.fields if f.lower() not in protected)
+    columns = [names[n] for n in mother.key + compared]
+    marker = entity.on_remove
+    if marker is not None:
+        marker_column = spell(marker.column)
+        names[marker.column] = marker_column
+        if marker_column not in columns:
+            columns.append(marker_column)
+        if marker.column not in compared:
+            match = [f for f in compared if f.lower() == marker.column.lower()]
+            if match:
+                marker = type(marker)(match[0], marker.value)
+    rules = Rules(compared, policy, marker)
+    index = tuple(mother.fields.index(f) for f in compared)
+    return DaughterLayout(rules, entity.table, tuple(names[k] for k in mother.key), names,
+                          tuple(columns), index)

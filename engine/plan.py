@@ -1,0 +1,137 @@
+"""The rule table of DESIGN section 4, as pure functions: a record's rows and base in, what
+to write and the new base out. Nothing here touches a database.
+
+Per field, with m/d the mother's and daughter's value now and bm/bd their base:
+
+    m equals d                      -> nothing to write; the base advances to m
+    no base yet (and m != d)        -> adopt: a conflict, the first time only
+    m changed, d as its base        -> update the daughter
+    m as its base, d changed        -> conflict (a local edit in the daughter)
+    both changed, differently       -> conflict
+
+A conflict is resolved by the policy: mother-wins writes m (both bases become m);
+daughter-wins keeps d (bases become m and d, so it is not reported again until one side
+changes); skip writes nothing and advances nothing, so it is reported at every run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from engine.db.values import same
+from engine.model import Key, MarkRemoved, Policy
+from engine.state import MISSING, Base, Entry, decode
+
+Outcome = Literal["created", "updated", "unchanged", "removed", "none"]
+
+
+@dataclass(frozen=True)
+class Rules:
+    """How one daughter syncs one entity: its compared fields (the entity's fields less the
+    ones this daughter protects), the conflict policy and the on_remove marker."""
+
+    fields: tuple[str, ...]
+    policy: Policy
+    marker: MarkRemoved | None = None
+
+    @property
+    def marker_index(self) -> int | None:
+        if self.marker is None or self.marker.column not in self.fields:
+            return None
+        return self.fields.index(self.marker.column)
+
+
+@dataclass(slots=True)
+class RecordPlan:
+    """What to do with one record in one daughter."""
+
+    key: Key
+    outcome: Outcome
+    columns: tuple[str, ...] = ()
+    before: tuple[Any, ...] | None = None
+    after: tuple[Any, ...] = ()
+    conflicts: tuple[str, ...] = ()
+    open_conflict: bool = False
+    base: Base | None = None  # the new base once written; None: leave the base as it is
+
+
+def plan_existing(rules: Rules, key: Key, mother: tuple[Any, ...], packed: bytes,
+                  daughter: tuple[Any, ...], entry: Entry | None,
+                  mother_marker: Any = MISSING) -> RecordPlan:
+    """A selected record that exists in both. `packed` is `mother` packed; `mother_marker`
+    the mother's value of the on_remove column when it is not a synced field."""
+    if entry is not None and entry[2] is None and daughter == mother and entry[1] == packed:
+        return RecordPlan(key, "unchanged")  # the common case, decided in C
+    base = decode(entry, rules.fields) if entry is not None else Base(
+        [MISSING] * len(mother), [MISSING] * len(mother), False)
+    columns: list[str] = []
+    before: list[Any] = []
+    after: list[Any] = []
+    came_back = base.removed
+    if came_back:  # the record came back: the marker gets the mother's value again
+        base.removed = False
+        index = rules.marker_index
+        if index is not None:
+            base.daughter[index] = daughter[index]
+        elif rules.marker is not None and mother_marker is not MISSING:
+            columns.append(rules.marker.column)
+            before.append(None)
+            after.append(mother_marker)
+    conflicts: list[str] = []
+    open_conflict = False
+    new_m = list(base.mother)
+    new_d = list(base.daughter)
+    for i, name in enumerate(rules.fields):
+        m, d, bm, bd = mother[i], daughter[i], base.mother[i], base.daughter[i]
+        if m is d or same(m, d):
+            new_m[i] = new_d[i] = m
+            continue
+        mother_moved = bm is MISSING or not same(m, bm)
+        daughter_moved = bd is MISSING or not same(d, bd)
+        if not mother_moved and not daughter_moved:
+            continue  # as agreed before (daughter-wins kept the daughter's value)
+        if daughter_moved:
+            conflicts.append(name)
+            if rules.policy is Policy.SKIP:
+                open_conflict = True
+                continue
+            if rules.policy is Policy.DAUGHTER_WINS:
+                new_m[i], new_d[i] = m, d
+                continue
+        columns.append(name)
+        before.append(d)
+        after.append(m)
+        new_m[i] = new_d[i] = m
+    new_base = Base(new_m, new_d, False)
+    if not columns:
+        changed_base = entry is None or came_back or any(
+            a is not b for a, b in zip(new_m + new_d, base.mother + base.daughter, strict=True))
+        return RecordPlan(key, "unchanged", conflicts=tuple(conflicts),
+                          open_conflict=open_conflict, base=new_base if changed_base else None)
+    return RecordPlan(key, "updated", tuple(columns), tuple(before), tuple(after),
+                      tuple(conflicts), open_conflict, new_base)
+
+
+def plan_create(key: Key, all_fields: tuple[str, ...], values: tuple[Any, ...],
+                compared: tuple[Any, ...]) -> RecordPlan:
+    """A selected record missing in the daughter: create it, protected fields too."""
+    return RecordPlan(key, "created", all_fields, None, values,
+                      base=Base(list(compared), list(compared), False))
+
+
+def plan_leave(rules: Rules, key: Key, daughter: tuple[Any, ...] | None,
+               marker_value: Any, entry: Entry) -> RecordPlan | None:
+    """A record stamsync synced left the mother or the selection (or entered skip):
+    with on_remove set, mark it in the daughter once."""
+    if rules.marker is None or daughter is None:
+        return None
+    base = decode(entry, rules.fields)
+    if base.removed:
+        return None
+    base.removed = True
+    target = rules.marker.value
+    if same(marker_value, target):
+        return RecordPlan(key, "none", base=base)
+    return RecordPlan(key, "removed", (rules.marker.column,), (marker_value,), (target,),
+                      base=base)

@@ -1,0 +1,249 @@
+"""The bases (what each daughter and the mother last agreed on) and the parked records.
+
+Bases are stored in bulk, not a row per record: a daughter's bases for one entity are a run
+of *segments*, each a packed, key-ordered list of entries, plus a small *delta* of entries
+changed since. A first sync appends segments; later runs write only what changed to the
+delta; when the delta grows past a tenth of the whole, it is merged back into segments.
+
+An entry is `(key, packed_mother_values, extra)`. `packed_mother_values` is the mother's
+values of the daughter's compared fields, packed; comparing it with the packed current row
+tells in one bytes comparison that nothing moved. `extra` is None in the common case and
+otherwise a dict: `"d"` the daughter's base where it differs from the mother's (after
+daughter-wins), `"missing"` fields with no base yet, `"removed"` when on_remove marked it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from engine.model import Key
+from engine.storage import pack, unpack
+
+MISSING: Any = type("Missing", (), {"__repr__": lambda self: "<no base>"})()
+"""A field with no base yet (never reconciled)."""
+
+Entry = tuple[Key, bytes, dict[str, Any] | None]
+
+PARK_AFTER_FAILED_RUNS = 3
+_COMPACT_MIN = 5000
+
+
+@dataclass(slots=True)
+class Base:
+    """One record's base, unpacked, in the order of the current fields."""
+
+    mother: list[Any]
+    daughter: list[Any]
+    removed: bool
+
+
+def decode(entry: Entry, fields: Sequence[str]) -> Base:
+    _, blob, extra = entry
+    mother = list(unpack(blob))
+    daughter = list(mother)
+    removed = False
+    if extra:
+        index = {name: i for i, name in enumerate(fields)}
+        for name in extra.get("missing", ()):
+            mother[index[name]] = daughter[index[name]] = MISSING
+        for name, value in extra.get("d", {}).items():
+            daughter[index[name]] = value
+        removed = bool(extra.get("removed"))
+    return Base(mother, daughter, removed)
+
+
+def encode(key: Key, fields: Sequence[str], base: Base) -> Entry:
+    extra: dict[str, Any] = {}
+    missing = [f for f, v in zip(fields, base.mother, strict=True) if v is MISSING]
+    overrides = {
+        f: d for f, m, d in zip(fields, base.mother, base.daughter, strict=True)
+        if d is not MISSING and not (m is d or (type(m) is type(d) and m == d))
+    }
+    if missing:
+        extra["missing"] = missing
+    if overrides:
+        extra["d"] = overrides
+    if base.removed:
+        extra["removed"] = True
+    values = tuple(None if v is MISSING else v for v in base.mother)
+    return (key, pack(values), extra or None)
+
+
+def _remap(entry: Entry, old: Sequence[str], new: Sequence[str]) -> Entry:
+    """An entry written for another field list (the config changed), in the new layout."""
+    base = decode(entry, old)
+    by_name_m = dict(zip(old, base.mother, strict=True))
+    by_name_d = dict(zip(old, base.daughter, strict=True))
+    return encode(entry[0], new, Base(
+        [by_name_m.get(f, MISSING) for f in new], [by_name_d.get(f, MISSING) for f in new],
+        base.removed))
+
+
+class BaseStore:
+    """The bases of one daughter for one entity.
+
+    `entries()` streams a snapshot taken when the store was opened, in key order; `save()`
+    adds what a committed chunk changed; the caller commits the state connection.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, daughter: str, entity: str,
+                 fields: Sequence[str]) -> None:
+        self.conn, self.daughter, self.entity = conn, daughter, entity
+        self.fields = tuple(fields)
+        where = (daughter, entity)
+        segments = conn.execute(
+            "SELECT seq, last_key FROM base_segments WHERE daughter = ? AND entity = ? "
+            "ORDER BY seq", where).fetchall()
+        self._segments = [seq for seq, _ in segments]
+        self._last_key: Key | None = unpack(segments[-1][1]) if segments else None
+        self._delta: dict[Key, Entry] = {}
+        deltas = conn.execute(
+            "SELECT seq, data FROM base_delta WHERE daughter = ? AND entity = ? ORDER BY seq",
+            where).fetchall()
+        for _, data in deltas:
+            for entry in self._load(data):
+                self._delta[entry[0]] = entry
+        self._delta_seq = deltas[-1][0] if deltas else 0
+        self._delta_max: Key | None = max(self._delta) if self._delta else None
+        self._segment_seq = self._segments[-1] if self._segments else 0
+        self._written_delta = len(self._delta)
+        self._entries_seen = 0
+
+    def _load(self, data: bytes) -> list[Entry]:
+        fields, entries = unpack(data)
+        if tuple(fields) == self.fields:
+            return list(entries)
+        return [_remap(e, fields, self.fields) for e in entries]
+
+    def entries(self) -> Iterator[Entry]:
+        """Every entry in key order: segments merged with the delta (the delta wins)."""
+        pending = sorted(self._delta.values(), key=lambda e: e[0])
+        i = 0
+        for seq in self._segments:
+            (data,) = self.conn.execute(
+                "SELECT data FROM base_segments WHERE daughter = ? AND entity = ? AND seq = ?",
+                (self.daughter, self.entity, seq)).fetchone()
+            items = self._load(data)
+            self._entries_seen += len(items)
+            if i >= len(pending) or pending[i][0] > items[-1][0]:
+                yield from items
+                continue
+            for entry in items:
+                key = entry[0]
+                while i < len(pending) and pending[i][0] < key:
+                    yield pending[i]
+                    i += 1
+                if i < len(pending) and pending[i][0] == key:
+                    yield pending[i]
+                    i += 1
+                else:
+                    yield entry
+        yield from pending[i:]
+
+    def save(self, changed: list[Entry]) -> None:
+        """Store the entries a committed chunk changed (sorted by key)."""
+        if not changed:
+            return
+        blob = pack((self.fields, changed))
+        highest = [k for k in (self._last_key, self._delta_max) if k is not None]
+        if not highest or changed[0][0] > max(highest):
+            self._segment_seq += 1
+            self.conn.execute(
+                "INSERT INTO base_segments VALUES (?, ?, ?, ?, ?)",
+                (self.daughter, self.entity, self._segment_seq, pack(changed[-1][0]), blob))
+            self._last_key = changed[-1][0]
+        else:
+            self._delta_seq += 1
+            self.conn.execute(
+                "INSERT INTO base_delta VALUES (?, ?, ?, ?)",
+                (self.daughter, self.entity, self._delta_seq, blob))
+            self._written_delta += len(changed)
+            top = changed[-1][0]
+            self._delta_max = top if self._delta_max is None else max(self._delta_max, top)
+
+    def compact_if_needed(self) -> None:
+        """Merge the delta into fresh segments once it is a tenth of the whole (one
+        transaction, run by the caller after the entity is done)."""
+        if self._written_delta < max(_COMPACT_MIN, self._entries_seen // 10):
+            return
+        fresh = BaseStore(self.conn, self.daughter, self.entity, self.fields)
+        where = (self.daughter, self.entity)
+        seq = fresh._segment_seq
+        chunk: list[Entry] = []
+
+        def flush() -> None:
+            nonlocal seq, chunk
+            seq += 1
+            self.conn.execute(
+                "INSERT INTO base_segments VALUES (?, ?, ?, ?, ?)",
+                (*where, seq, pack(chunk[-1][0]), pack((self.fields, chunk))))
+            chunk = []
+
+        self.conn.execute("BEGIN")
+        for entry in fresh.entries():
+            chunk.append(entry)
+            if len(chunk) == 2000:
+                flush()
+        if chunk:
+            flush()
+        self.conn.execute("DELETE FROM base_delta WHERE daughter = ? AND entity = ?", where)
+        if fresh._segments:
+            self.conn.execute(
+                "DELETE FROM base_segments WHERE daughter = ? AND entity = ? AND seq <= ?",
+                (*where, fresh._segments[-1]))
+        self.conn.execute("COMMIT")
+
+
+@dataclass(slots=True)
+class Failure:
+    runs: int
+    mother: bytes
+    message: str
+
+
+class FailureStore:
+    """Records a daughter rejected, run after run; after 3 failed runs in a row a record is
+    parked (skipped) until the mother changes it."""
+
+    def __init__(self, conn: sqlite3.Connection, daughter: str, entity: str) -> None:
+        self.conn, self.daughter, self.entity = conn, daughter, entity
+        self.known = {
+            unpack(key): Failure(runs, mother, message)
+            for key, runs, mother, message in conn.execute(
+                "SELECT key, runs, mother, message FROM failures "
+                "WHERE daughter = ? AND entity = ?", (daughter, entity))
+        }
+
+    def parked(self, key: Key, mother: bytes) -> bool:
+        failure = self.known.get(key)
+        return (failure is not None and failure.runs >= PARK_AFTER_FAILED_RUNS
+                and failure.mother == mother)
+
+    def failed(self, key: Key, mother: bytes, message: str) -> bool:
+        """Count a failed run for the record; True when that parks it."""
+        before = self.known.get(key)
+        runs = before.runs + 1 if before is not None and before.mother == mother else 1
+        self.known[key] = Failure(runs, mother, message)
+        self.conn.execute(
+            "INSERT OR REPLACE INTO failures VALUES (?, ?, ?, ?, ?, ?)",
+            (self.daughter, self.entity, pack(key), runs, mother, message))
+        return runs >= PARK_AFTER_FAILED_RUNS
+
+    def succeeded(self, key: Key) -> None:
+        if self.known.pop(key, None) is not None:
+            self.conn.execute(
+                "DELETE FROM failures WHERE daughter = ? AND entity = ? AND key = ?",
+                (self.daughter, self.entity, pack(key)))
+
+
+def parked_records(conn: sqlite3.Connection) -> list[tuple[str, str, Key, str]]:
+    """Every parked record: (daughter, entity, key, the database's last message)."""
+    return [
+        (daughter, entity, unpack(key), message)
+        for daughter, entity, key, message in conn.execute(
+            "SELECT daughter, entity, key, message FROM failures WHERE runs >= ? "
+            "ORDER BY daughter, entity", (PARK_AFTER_FAILED_RUNS,))
+    ]

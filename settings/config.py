@@ -1,0 +1,497 @@
+"""The TOML config file of DESIGN section 2: found, loaded, validated into typed engine
+objects, and saved.
+
+Every problem is reported with the file, the key and what to do; all problems of a file are
+listed at once, so a user fixes them in one go. Nothing here imports a UI toolkit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import os
+import re
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+import tomlkit
+from tomlkit.exceptions import ParseError
+
+from engine import (
+    Administration,
+    ConfigError,
+    Entity,
+    MarkRemoved,
+    Policy,
+    SelectAll,
+    Selection,
+    SelectKeys,
+    SelectWhere,
+    SyncSpec,
+)
+from engine.model import Key
+
+CONFIG_NAME = "stamsync.toml"
+ENV_VAR = "STAMSYNC_CONFIG"
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+BUILT_IN_ENTITIES = {"customers": "Debiteuren", "suppliers": "Crediteuren", "items": "Artikelen"}
+
+_TOP = ("mother", "daughters", "entities", "schedule", "conflicts", "notify")
+_MOTHER = ("name", "database")
+_DAUGHTER = ("name", "database", "enabled", "protect")
+_ENTITY = ("label", "table", "key", "fields", "select", "skip", "on_remove", "enabled")
+_SCHEDULE = ("days", "from", "until", "every_minutes")
+_NOTIFY = ("on_failure", "on_conflict", "on_success")
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When the resident application syncs: on `days`, in [start, until), every N minutes.
+    `until` None means the end of the day (24:00). Local time."""
+
+    days: tuple[str, ...] = DAYS[:5]
+    start: dt.time = dt.time(7, 0)
+    until: dt.time | None = dt.time(19, 0)
+    every_minutes: int = 15
+
+
+@dataclass(frozen=True)
+class Notify:
+    on_failure: bool = True
+    on_conflict: bool = True
+    on_success: bool = False
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    spec: SyncSpec
+    schedule: Schedule = field(default_factory=Schedule)
+    notify: Notify = field(default_factory=Notify)
+
+
+def find_config(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """--config FILE, else $STAMSYNC_CONFIG, else ./stamsync.toml, else the user's config dir."""
+    if explicit:
+        return Path(explicit)
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR])
+    local = Path.cwd() / CONFIG_NAME
+    if local.exists():
+        return local
+    return Path(platformdirs.user_config_dir("stamsync", appauthor=False)) / CONFIG_NAME
+
+
+def state_path_for(config_path: Path) -> Path:
+    """stamsync.toml -> stamsync.state.db, beside it: each config has its own state."""
+    return config_path.with_name(config_path.stem + ".state.db")
+
+
+def load(path: str | os.PathLike[str]) -> Config:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: no config file there. Create one with `stamsync settings`, or start from "
+            "the example in the README (`stamsync demo` writes one too).") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot be read ({error}).") from error
+    return parse(text, path)
+
+
+def parse(text: str, path: Path) -> Config:
+    try:
+        data = tomlkit.parse(text).unwrap()
+    except ParseError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}. Fix the line it names.") from None
+    reader = _Reader(path)
+    config = reader.config(data)
+    if reader.problems or config is None:
+        lines = "\n".join(f"  - {p}" for p in reader.problems)
+        raise ConfigError(f"{path} has {len(reader.problems)} problem(s):\n{lines}")
+    return config
+
+
+class _Reader:
+    """Walks the parsed TOML, collecting every problem instead of stopping at the first."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.problems: list[str] = []
+
+    def fail(self, where: str, message: str) -> None:
+        self.problems.append(f"{where}: {message}")
+
+    def table(self, data: Any, where: str, allowed: tuple[str, ...],
+              required: tuple[str, ...] = ()) -> dict[str, Any]:
+        if not isinstance(data, Mapping):
+            self.fail(where, f"must be a table, found {_kind(data)}.")
+            return {}
+        for name in data:
+            if name not in allowed:
+                close = difflib.get_close_matches(name, allowed, n=1)
+                hint = f" Did you mean '{close[0]}'?" if close else (
+                    f" Allowed here: {', '.join(allowed)}.")
+                self.fail(where, f"unknown key '{name}'.{hint}")
+        for name in required:
+            if name not in data:
+                self.fail(where, f"'{name}' is required.")
+        return dict(data)
+
+    def text(self, data: Mapping[str, Any], name: str, where: str,
+             default: str | None = None) -> str | None:
+        value = data.get(name, default)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.fail(where, f"'{name}' must be non-empty text, found {_kind(value)}.")
+            return None
+        return value.strip()
+
+    def flag(self, data: Mapping[str, Any], name: str, where: str, default: bool) -> bool:
+        value = data.get(name, default)
+        if not isinstance(value, bool):
+            self.fail(where, f"'{name}' must be true or false, found {_kind(value)}.")
+            return default
+        return value
+
+    def names(self, data: Mapping[str, Any], name: str, where: str) -> tuple[str, ...] | None:
+        value = data.get(name)
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = [value]
+        if (not isinstance(value, list) or not value
+                or not all(isinstance(v, str) and v.strip() for v in value)):
+            self.fail(where, f"'{name}' must be a non-empty list of column names.")
+            return None
+        if len(set(value)) != len(value):
+            self.fail(where, f"'{name}' lists a column twice.")
+        return tuple(v.strip() for v in value)
+
+    # -- sections --------------------------------------------------------------------------
+
+    def config(self, data: dict[str, Any]) -> Config | None:
+        data = self.table(data, "the file", _TOP, required=("mother", "daughters", "entities"))
+        mother = self.administration(data.get("mother", {}), "[mother]", _MOTHER)
+        daughters_data = data.get("daughters", [])
+        if not isinstance(daughters_data, list):
+            self.fail("[[daughters]]", "must be an array of tables ([[daughters]] sections).")
+            daughters_data = []
+        elif not daughters_data and "daughters" in data:
+            self.fail("[[daughters]]", "at least one daughter is required.")
+        daughters = [self.administration(d, f"[[daughters]] #{i + 1}", _DAUGHTER)
+                     for i, d in enumerate(daughters_data)]
+        entities = self.entities(data.get("entities", {}))
+        self.check_administrations(mother, daughters, entities)
+        policy = self.policy(data.get("conflicts", {}))
+        schedule = self.schedule(data.get("schedule"))
+        notify = self.notify(data.get("notify", {}))
+        if self.problems or mother is None or any(d is None for d in daughters):
+            return None
+        spec = SyncSpec(
+            mother=mother, daughters=tuple(d for d in daughters if d is not None),
+            entities=tuple(entities), state_path=state_path_for(self.path.resolve()),
+            policy=policy)
+        return Config(self.path, spec, schedule, notify)
+
+    def administration(self, data: Any, where: str,
+                       allowed: tuple[str, ...]) -> Administration | None:
+        data = self.table(data, where, allowed, required=("name", "database"))
+        name = self.text(data, "name", where)
+        database = self.text(data, "database", where)
+        if database is not None:
+            database = self.database(database, where)
+        enabled = self.flag(data, "enabled", where, True)
+        protect: dict[str, tuple[str, ...]] = {}
+        raw = data.get("protect", {})
+        if not isinstance(raw, Mapping):
+            self.fail(where, "'protect' must be a table such as "
+                             "{ customers = [\"credit_limit\"] }.")
+        else:
+            for entity in raw:
+                names = self.names(raw, entity, f"{where} protect")
+                if names is not None:
+                    protect[entity] = names
+        if name is None or database is None:
+            return None
+        return Administration(name, database, enabled, protect)
+
+    def database(self, value: str, where: str) -> str | None:
+        kind, sep, target = value.partition(":")
+        if not sep or kind not in ("sqlite", "odbc") or not target.strip():
+            self.fail(where, f"'database' = '{value}' must be 'sqlite:PATH' or "
+                             "'odbc:DSN=...' / 'odbc:Driver={...};...'.")
+            return None
+        if kind == "sqlite":
+            file = Path(target).expanduser()
+            if not file.is_absolute():
+                file = self.path.resolve().parent / file
+            return f"sqlite:{file}"
+        if re.search(r"(?i)\b(pwd|password)\s*=\s*(?!\{password\})[^;]+", target):
+            self.fail(where, "the ODBC string holds a password. Write Pwd={password} instead; "
+                             "stamsync fills it from the OS keyring.")
+            return None
+        return value
+
+    def check_administrations(self, mother: Administration | None,
+                              daughters: list[Administration | None],
+                              entities: list[Entity]) -> None:
+        seen: dict[str, str] = {}
+        databases: dict[str, str] = {}
+        known_entities = {e.name for e in entities}
+        for admin, where in [(mother, "[mother]")] + [
+                (d, f"[[daughters]] #{i + 1}") for i, d in enumerate(daughters)]:
+            if admin is None:
+                continue
+            folded = admin.name.lower()
+            if folded in seen:
+                self.fail(where, f"name '{admin.name}' is already used by {seen[folded]}; "
+                                 "each administration needs its own name.")
+            seen.setdefault(folded, where)
+            if admin.database in databases:
+                self.fail(where, f"database '{admin.database}' is also {databases[admin.database]}"
+                                 "; an administration cannot be synced into itself.")
+            databases.setdefault(admin.database, where)
+            for entity in admin.protect:
+                if entity not in known_entities:
+                    close = difflib.get_close_matches(entity, list(known_entities), n=1)
+                    hint = f" Did you mean '{close[0]}'?" if close else ""
+                    self.fail(f"{where} protect", f"entity '{entity}' is not in [entities].{hint}")
+
+    def entities(self, data: Any) -> list[Entity]:
+        if not isinstance(data, Mapping) or not data:
+            self.fail("[entities]", "at least one entity is required, e.g. [entities.customers] "
+                                    "with table and key.")
+            return []
+        return [e for name, raw in data.items()
+                if (e := self.entity(name, raw, f"[entities.{name}]")) is not None]
+
+    def entity(self, name: str, data: Any, where: str) -> Entity | None:
+        data = self.table(data, where, _ENTITY, required=("table", "key"))
+        table = self.text(data, "table", where)
+        key = self.names(data, "key", where)
+        fields = self.names(data, "fields", where)
+        label = self.text(data, "label", where, BUILT_IN_ENTITIES.get(name))
+        enabled = self.flag(data, "enabled", where, True)
+        width = len(key) if key else 1
+        select = self.select(data.get("select", "all"), width, where)
+        skip = frozenset(self.keys(data.get("skip", []), width, f"{where} skip"))
+        on_remove = self.on_remove(data.get("on_remove", "keep"), where)
+        if fields and key:
+            both = [f for f in fields if f.lower() in {k.lower() for k in key}]
+            if both:
+                self.fail(where, f"'{both[0]}' is in both key and fields; remove it from fields.")
+        if table is None or key is None or select is None:
+            return None
+        return Entity(name=name, table=table, key=key, fields=fields, label=label, select=select,
+                      skip=skip, on_remove=on_remove, enabled=enabled)
+
+    def select(self, value: Any, width: int, where: str) -> Selection | None:
+        if value == "all":
+            return SelectAll()
+        if isinstance(value, Mapping) and set(value) == {"column", "equals"}:
+            if not isinstance(value["column"], str) or not value["column"].strip():
+                self.fail(where, "select.column must be a column name.")
+                return None
+            return SelectWhere(value["column"].strip(), value["equals"])
+        if isinstance(value, Mapping) and set(value) == {"keys"}:
+            return SelectKeys(frozenset(self.keys(value["keys"], width, f"{where} select.keys")))
+        self.fail(where, 'select must be "all", { column = "VVSYNC", equals = "J" } or '
+                         '{ keys = ["D100", "D101"] }.')
+        return None
+
+    def keys(self, value: Any, width: int, where: str) -> list[Key]:
+        if not isinstance(value, list):
+            self.fail(where, f"must be a list of keys, found {_kind(value)}.")
+            return []
+        keys: list[Key] = []
+        for item in value:
+            key = tuple(item) if isinstance(item, list) else (item,)
+            if len(key) != width or not all(isinstance(v, (str, int)) for v in key):
+                shape = "a plain value" if width == 1 else f"a list of {width} values"
+                self.fail(where, f"{item!r} is not a key: each key is {shape}.")
+                continue
+            keys.append(key)
+        return keys
+
+    def on_remove(self, value: Any, where: str) -> MarkRemoved | None:
+        if value == "keep":
+            return None
+        if (isinstance(value, Mapping) and set(value) == {"column", "value"}
+                and isinstance(value["column"], str) and value["column"].strip()):
+            return MarkRemoved(value["column"].strip(), value["value"])
+        self.fail(where, 'on_remove must be "keep" or { column = "blocked", value = 1 }.')
+        return None
+
+    def policy(self, data: Any) -> Policy:
+        data = self.table(data, "[conflicts]", ("policy",))
+        value = data.get("policy", Policy.MOTHER_WINS.value)
+        try:
+            return Policy(value)
+        except ValueError:
+            choices = [p.value for p in Policy]
+            close = difflib.get_close_matches(str(value), choices, n=1)
+            hint = f" Did you mean '{close[0]}'?" if close else ""
+            self.fail("[conflicts]", f"policy '{value}' does not exist; choose one of "
+                                     f"{', '.join(choices)}.{hint}")
+            return Policy.MOTHER_WINS
+
+    def schedule(self, data: Any) -> Schedule:
+        if data is None:
+            return Schedule()
+        where = "[schedule]"
+        data = self.table(data, where, _SCHEDULE)
+        defaults = Schedule()
+        days = data.get("days", list(defaults.days))
+        if not isinstance(days, list) or not days:
+            self.fail(where, "days must list at least one day, e.g. [\"mon\", \"tue\"].")
+            days = list(defaults.days)
+        bad = [d for d in days if d not in DAYS]
+        if bad:
+            self.fail(where, f"day '{bad[0]}' is not one of {', '.join(DAYS)}.")
+        start = self.clock(data, "from", where, "07:00")
+        until = self.clock(data, "until", where, "19:00", allow_24=True)
+        if isinstance(start, dt.time) and isinstance(until, dt.time) and until <= start:
+            self.fail(where, f"until ({_hhmm(until)}) must be after from ({_hhmm(start)}).")
+        every = data.get("every_minutes", defaults.every_minutes)
+        if not isinstance(every, int) or isinstance(every, bool) or not 1 <= every <= 1440:
+            self.fail(where, "every_minutes must be a whole number from 1 to 1440.")
+            every = defaults.every_minutes
+        return Schedule(
+            days=tuple(d for d in DAYS if d in days),
+            start=start if isinstance(start, dt.time) else defaults.start,
+            until=None if until == "24:00" else until if isinstance(until, dt.time)
+            else defaults.until,
+            every_minutes=every)
+
+    def clock(self, data: Mapping[str, Any], name: str, where: str, default: str,
+              allow_24: bool = False) -> dt.time | str | None:
+        value = data.get(name, default)
+        if allow_24 and value == "24:00":
+            return "24:00"
+        if isinstance(value, str) and re.fullmatch(r"\d\d:\d\d", value):
+            try:
+                return dt.time.fromisoformat(value)
+            except ValueError:
+                pass
+        self.fail(where, f"{name} = {value!r} must be a time \"HH:MM\" (00:00-23:59"
+                         f"{', or 24:00' if allow_24 else ''}).")
+        return None
+
+    def notify(self, data: Any) -> Notify:
+        data = self.table(data, "[notify]", _NOTIFY)
+        defaults = Notify()
+        flags: dict[str, bool] = {
+            name: self.flag(data, name, "[notify]", getattr(defaults, name)) for name in _NOTIFY}
+        return Notify(**flags)
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, str):
+        return f"text '{value}'"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (int, float)):
+        return f"number {value}"
+    return type(value).__name__
+
+
+def _hhmm(value: dt.time | str) -> str:
+    return value if isinstance(value, str) else value.strftime("%H:%M")
+
+
+# -- saving ------------------------------------------------------------------------------
+
+def dump(config: Config) -> str:
+    """The config as TOML, every key written, paths relative to the file where they can be."""
+    spec = config.spec
+    doc = tomlkit.document()
+    doc.add(tomlkit.comment("stamsync configuration; see the README's configuration reference"))
+    base = config.path.resolve().parent
+    doc["mother"] = {"name": spec.mother.name,
+                     "database": _relative_database(spec.mother.database, base)}
+    daughters = tomlkit.aot()
+    for d in spec.daughters:
+        item: dict[str, Any] = {"name": d.name, "database": _relative_database(d.database, base),
+                                "enabled": d.enabled}
+        if d.protect:
+            item["protect"] = {k: list(v) for k, v in d.protect.items()}
+        daughters.append(tomlkit.item(item))
+    doc["daughters"] = daughters
+    entities = tomlkit.table(is_super_table=True)
+    for e in spec.entities:
+        table: dict[str, Any] = {"table": e.table, "key": list(e.key)}
+        if e.label:
+            table["label"] = e.label
+        if e.fields is not None:
+            table["fields"] = list(e.fields)
+        table["select"] = _select_value(e.select)
+        if e.skip:
+            table["skip"] = [_key_value(k) for k in sorted(e.skip, key=str)]
+        table["on_remove"] = ("keep" if e.on_remove is None else
+                              {"column": e.on_remove.column, "value": e.on_remove.value})
+        table["enabled"] = e.enabled
+        entities[e.name] = table
+    doc["entities"] = entities
+    s = config.schedule
+    doc["schedule"] = {"days": list(s.days), "from": _hhmm(s.start),
+                       "until": "24:00" if s.until is None else _hhmm(s.until),
+                       "every_minutes": s.every_minutes}
+    doc["conflicts"] = {"policy": spec.policy.value}
+    doc["notify"] = {"on_failure": config.notify.on_failure,
+                     "on_conflict": config.notify.on_conflict,
+                     "on_success": config.notify.on_success}
+    return tomlkit.dumps(doc)
+
+
+def save(config: Config, path: str | os.PathLike[str] | None = None) -> Path:
+    """Write the config atomically (a temporary file renamed over the old one)."""
+    target = Path(path) if path is not None else config.path
+    text = dump(config)
+    parse(text, target)  # never write a file that would not load
+    _atomic_write(target, text)
+    return target
+
+
+def _atomic_write(target: Path, text: str) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _relative_database(database: str, base: Path) -> str:
+    kind, _, target = database.partition(":")
+    if kind != "sqlite":
+        return database
+    try:
+        return f"sqlite:{Path(target).relative_to(base).as_posix()}"
+    except ValueError:
+        return database
+
+
+def _select_value(select: Selection) -> Any:
+    if isinstance(select, SelectWhere):
+        return {"column": select.column, "equals": select.equals}
+    if isinstance(select, SelectKeys):
+        return {"keys": [_key_value(k) for k in sorted(select.keys, key=str)]}
+    return "all"
+
+
+def _key_value(key: Key) -> Any:
+    return key[0] if len(key) == 1 else list(key)
+
+

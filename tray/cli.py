@@ -1,0 +1,203 @@
+"""The `stamsync` command (DESIGN section 3).
+
+Exit codes: 0 done; 1 done but needs attention; 2 invalid config or usage, nothing written;
+3 another sync holds the lock.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import engine
+from engine import ConfigError, StamsyncError
+from settings import Config, find_config, load
+from tray import output
+
+
+def _version() -> str:
+    try:
+        return version("stamsync")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="FILE",
+                        help="the config file (default: $STAMSYNC_CONFIG, ./stamsync.toml, "
+                             "or the user's config folder)")
+    parser = argparse.ArgumentParser(
+        prog="stamsync", parents=[common],
+        description="Keeps customers, suppliers and items of a mother administration the same "
+                    "in its daughters.")
+    parser.add_argument("--version", action="version", version=f"stamsync {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("sync", parents=[common], help="sync now")
+    p.add_argument("--dry-run", action="store_true", help="show what would change; write nothing")
+    p.add_argument("--entity", action="append", default=[], metavar="E",
+                   help="only this entity (repeatable)")
+    p.add_argument("--daughter", action="append", default=[], metavar="D",
+                   help="only this daughter (repeatable)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    p = sub.add_parser("check", parents=[common],
+                       help="check config, connections, tables, columns and keys")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("history", parents=[common], help="recent runs, newest first")
+    p.add_argument("--limit", type=int, default=20, metavar="N")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("show", parents=[common], help="one run with every change")
+    p.add_argument("run_id", type=int, metavar="RUN_ID")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("demo", parents=[common],
+                       help="build a demo mother and two daughters in SQLite and sync them")
+    p.add_argument("--dir", default="stamsync-demo", metavar="DIR",
+                   help="folder for the demo (default: ./stamsync-demo)")
+    p.add_argument("--records", type=int, default=200, metavar="N",
+                   help="customers, suppliers and items each (default 200)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    handler: Callable[[argparse.Namespace], int] = _COMMANDS[args.command]
+    try:
+        return handler(args)
+    except StamsyncError as error:
+        print(f"stamsync: {error.title}: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("stamsync: stopped.", file=sys.stderr)
+        return 1
+
+
+def _config(args: argparse.Namespace) -> Config:
+    return load(find_config(args.config))
+
+
+def _labels(config: Config) -> dict[str, str]:
+    return {e.name: e.display_name for e in config.spec.entities}
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    config = _config(args)
+    progress, close = _progress_bar(enabled=not args.json)
+    try:
+        report = engine.sync(config.spec, dry_run=args.dry_run, entities=args.entity,
+                             daughters=args.daughter, progress=progress)
+    finally:
+        close()
+    if args.json:
+        _print_json(report.to_dict())
+    else:
+        print(output.run_summary(report, _labels(config)))
+    return report.exit_code
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    try:
+        config = _config(args)
+    except ConfigError as error:
+        report = engine.CheckReport([engine.Problem("error", "config", None, None, str(error))])
+    else:
+        report = engine.check(config.spec)
+    if args.json:
+        _print_json(report.to_dict())
+    else:
+        print(output.check_summary(report))
+    return report.exit_code
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    if args.limit < 1:
+        raise ConfigError("--limit must be 1 or more.")
+    runs = engine.history(_config(args).spec, args.limit)
+    if args.json:
+        _print_json({"runs": [r.to_dict() for r in runs]})
+    else:
+        print(output.history_table(runs))
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    config = _config(args)
+    report = engine.show(config.spec, args.run_id)
+    if args.json:
+        _print_json(report.to_dict(with_changes=True))
+    else:
+        print(output.run_summary(report, _labels(config)))
+        print()
+        print(output.changes_list(report))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from tray.demo import build_demo
+
+    if args.records < 1:
+        raise ConfigError("--records must be 1 or more.")
+    folder = Path(args.dir)
+    config_path = build_demo(folder, args.records)
+    config = load(config_path)
+    print(f"Demo built in {folder.resolve()}:")
+    print(f"  mother 'Holding' and daughters 'Noord' and 'Zuid' (SQLite), {args.records} "
+          "customers, suppliers and items each")
+    print(f"  config: {config_path}")
+    print()
+    report = engine.sync(config.spec)
+    print(output.run_summary(report, _labels(config)))
+    print()
+    print("Next: change a record in data/holding.db and run")
+    print(f"  stamsync sync --config {config_path}")
+    print(f"  stamsync history --config {config_path}")
+    print(f"  stamsync show {report.run_id} --config {config_path}")
+    return report.exit_code
+
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "sync": cmd_sync, "check": cmd_check, "history": cmd_history, "show": cmd_show,
+    "demo": cmd_demo,
+}
+
+
+def _progress_bar(enabled: bool) -> tuple[engine.runner.Progress | None, Callable[[], None]]:
+    """A tqdm bar per entity on a terminal; nothing when output is piped."""
+    if not enabled or not sys.stderr.isatty():
+        return None, lambda: None
+    from tqdm import tqdm
+
+    bars: dict[str, Any] = {}
+
+    def progress(label: str, done: int, total: int) -> None:
+        bar = bars.get(label)
+        if bar is None:
+            bar = bars[label] = tqdm(total=total, desc=label, unit="rec", leave=False)
+        bar.update(done - bar.n)
+
+    def close() -> None:
+        for bar in bars.values():
+            bar.close()
+
+    return progress, close
+
+
+if __name__ == "__main__":
+    sys.exit(main())
