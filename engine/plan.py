@@ -72,8 +72,8 @@ def plan_existing(rules: Rules, key: Key, mother: tuple[Any, ...], packed: bytes
     if came_back:  # the record came back: the marker gets the mother's value again
         base.removed = False
         index = rules.marker_index
-        if index is not None:
-            base.daughter[index] = daughter[index]
+        if index is not None:  # as if only the mother had moved: her value flows back
+            base.mother[index], base.daughter[index] = MISSING, daughter[index]
         elif rules.marker is not None and mother_marker is not MISSING:
             columns.append(rules.marker.column)
             before.append(None)

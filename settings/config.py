@@ -117,6 +117,9 @@ def parse(text: str, path: Path) -> Config:
     return config
 
 
+_PASSWORD = re.compile(r"(?i)\b(pwd|password)\s*=\s*(?!\{password\})[^;]+")
+
+
 class _Reader:
     """Walks the parsed TOML, collecting every problem instead of stopping at the first."""
 
@@ -223,20 +226,23 @@ class _Reader:
         return Administration(name, database, enabled, protect)
 
     def database(self, value: str, where: str) -> str | None:
+        password = _PASSWORD.search(value)
+        if password:
+            self.fail(where, "the database string holds a password. Write Pwd={password} "
+                             "instead; stamsync fills it from the OS keyring.")
         kind, sep, target = value.partition(":")
         if not sep or kind not in ("sqlite", "odbc") or not target.strip():
-            self.fail(where, f"'database' = '{value}' must be 'sqlite:PATH' or "
+            shown = _PASSWORD.sub(lambda m: f"{m.group(1)}=***", value)
+            self.fail(where, f"'database' = '{shown}' must be 'sqlite:PATH' or "
                              "'odbc:DSN=...' / 'odbc:Driver={...};...'.")
+            return None
+        if password:
             return None
         if kind == "sqlite":
             file = Path(target).expanduser()
             if not file.is_absolute():
                 file = self.path.resolve().parent / file
-            return f"sqlite:{file}"
-        if re.search(r"(?i)\b(pwd|password)\s*=\s*(?!\{password\})[^;]+", target):
-            self.fail(where, "the ODBC string holds a password. Write Pwd={password} instead; "
-                             "stamsync fills it from the OS keyring.")
-            return None
+            return f"sqlite:{file.resolve()}"
         return value
 
     def check_administrations(self, mother: Administration | None,
@@ -295,13 +301,17 @@ class _Reader:
     def select(self, value: Any, width: int, where: str) -> Selection | None:
         if value == "all":
             return SelectAll()
-        if isinstance(value, Mapping) and set(value) == {"column", "equals"}:
-            if not isinstance(value["column"], str) or not value["column"].strip():
-                self.fail(where, "select.column must be a column name.")
-                return None
-            return SelectWhere(value["column"].strip(), value["equals"])
-        if isinstance(value, Mapping) and set(value) == {"keys"}:
+        if isinstance(value, Mapping) and "keys" in value:
+            self.table(value, f"{where} select", ("keys",))
             return SelectKeys(frozenset(self.keys(value["keys"], width, f"{where} select.keys")))
+        if isinstance(value, Mapping):
+            self.table(value, f"{where} select", ("column", "equals"),
+                       required=("column", "equals"))
+            column = value.get("column")
+            if not isinstance(column, str) or not column.strip():
+                self.fail(f"{where} select", "'column' must be a column name.")
+                return None
+            return SelectWhere(column.strip(), value.get("equals"))
         self.fail(where, 'select must be "all", { column = "VVSYNC", equals = "J" } or '
                          '{ keys = ["D100", "D101"] }.')
         return None
@@ -323,9 +333,14 @@ class _Reader:
     def on_remove(self, value: Any, where: str) -> MarkRemoved | None:
         if value == "keep":
             return None
-        if (isinstance(value, Mapping) and set(value) == {"column", "value"}
-                and isinstance(value["column"], str) and value["column"].strip()):
-            return MarkRemoved(value["column"].strip(), value["value"])
+        if isinstance(value, Mapping):
+            self.table(value, f"{where} on_remove", ("column", "value"),
+                       required=("column", "value"))
+            column = value.get("column")
+            if not isinstance(column, str) or not column.strip():
+                self.fail(f"{where} on_remove", "'column' must be a column name.")
+                return None
+            return MarkRemoved(column.strip(), value.get("value"))
         self.fail(where, 'on_remove must be "keep" or { column = "blocked", value = 1 }.')
         return None
 
@@ -408,12 +423,13 @@ def _hhmm(value: dt.time | str) -> str:
 
 # -- saving ------------------------------------------------------------------------------
 
-def dump(config: Config) -> str:
-    """The config as TOML, every key written, paths relative to the file where they can be."""
+def dump(config: Config, path: Path | None = None) -> str:
+    """The config as TOML for the file at `path` (default: its own), every key written,
+    database paths relative to that file's folder where they lie inside it."""
     spec = config.spec
     doc = tomlkit.document()
     doc.add(tomlkit.comment("stamsync configuration; see the README's configuration reference"))
-    base = config.path.resolve().parent
+    base = (path or config.path).resolve().parent
     doc["mother"] = {"name": spec.mother.name,
                      "database": _relative_database(spec.mother.database, base)}
     daughters = tomlkit.aot()
@@ -453,7 +469,7 @@ def dump(config: Config) -> str:
 def save(config: Config, path: str | os.PathLike[str] | None = None) -> Path:
     """Write the config atomically (a temporary file renamed over the old one)."""
     target = Path(path) if path is not None else config.path
-    text = dump(config)
+    text = dump(config, target)
     parse(text, target)  # never write a file that would not load
     _atomic_write(target, text)
     return target

@@ -1,0 +1,121 @@
+"""A sync killed (SIGKILL) in the middle of applying, then run again, ends exactly where an
+uninterrupted run would: no duplicates, nothing lost, the journal kept, the bases right."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import engine
+from settings import Config, save
+from tests.books import CUSTOMERS, Group, make_group
+
+# Daughters without a primary key: only the sync itself can keep them free of duplicates.
+NO_KEY = CUSTOMERS.replace("code TEXT PRIMARY KEY", "code TEXT")
+RECORDS = 30_000
+
+
+def _journalled(state: Path, run_id: int) -> int:
+    if not state.exists():
+        return 0
+    conn = sqlite3.connect(state)
+    try:
+        return int(conn.execute("SELECT count(*) FROM journal WHERE run_id = ?",
+                                (run_id,)).fetchone()[0])
+    except sqlite3.OperationalError:
+        return 0
+    finally:
+        conn.close()
+
+
+def _kill_while_applying(config: Path, state: Path, run_id: int, after_chunks: int) -> None:
+    """Start `stamsync sync` and SIGKILL it once `after_chunks` chunks are journalled."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tray.cli", "sync", "--config", str(config)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while process.poll() is None and _journalled(state, run_id) < after_chunks:
+            time.sleep(0.002)
+        assert process.poll() is None, "the sync finished before it could be killed"
+        os.kill(process.pid, signal.SIGKILL)
+    finally:
+        process.wait()
+    assert process.returncode == -signal.SIGKILL
+
+
+def _assert_same_everywhere(g: Group) -> None:
+    mother = g.mother.rows()
+    for daughter in g.daughters:
+        conn = sqlite3.connect(daughter.path)
+        total, distinct = conn.execute(
+            "SELECT count(*), count(DISTINCT code) FROM customers").fetchone()
+        conn.close()
+        assert total == distinct == len(mother), f"duplicates or missing in {daughter.name}"
+        rows = daughter.rows()
+        for code, row in mother.items():
+            assert {f: rows[code][f] for f in ("name", "city", "credit")} == {
+                f: row[f] for f in ("name", "city", "credit")}
+
+
+@pytest.fixture
+def big(tmp_path: Path) -> tuple[Group, Path]:
+    g = make_group(tmp_path, daughters=2, schema=NO_KEY)
+    g.mother.execute("DELETE FROM customers")
+    conn = sqlite3.connect(g.mother.path)
+    conn.executemany(
+        "INSERT INTO customers (code, name, city, credit) VALUES (?, ?, ?, ?)",
+        [(f"D{i:06d}", f"Klant {i}", "Utrecht", i % 5000) for i in range(RECORDS)])
+    conn.commit()
+    conn.close()
+    config = tmp_path / "stamsync.toml"
+    save(Config(config, g.spec))
+    return g, config
+
+
+@pytest.mark.parametrize("after_chunks", [1, 4, 9])
+def test_killed_first_sync_then_rerun(big: tuple[Group, Path], after_chunks: int) -> None:
+    g, config = big
+    state = g.spec.state_path
+    _kill_while_applying(config, state, 1, after_chunks)
+    journalled = _journalled(state, 1)
+    assert journalled >= after_chunks
+
+    before = sum(d.count() for d in g.daughters)
+    rerun = g.sync()
+    _assert_same_everywhere(g)
+    assert sum(g.counts(rerun, i)["created"] for i in range(2)) == 2 * RECORDS - before
+    assert _journalled(state, 1) == journalled  # the killed run's journal is kept
+    killed = engine.show(g.spec, 1)
+    assert killed.status == "failed" and "interrupted" in (killed.error or "")
+    # The bases are consistent: a third run finds nothing to do and no conflicts.
+    third = g.sync()
+    for i in range(2):
+        assert g.counts(third, i) == {"created": 0, "updated": 0, "unchanged": RECORDS,
+                                      "conflicts": 0, "failed": 0, "skipped": 0, "removed": 0}
+
+
+def test_killed_update_run_then_rerun(big: tuple[Group, Path]) -> None:
+    g, config = big
+    g.sync()
+    g.mother.execute("UPDATE customers SET city = 'Zeist', credit = credit + 1 "
+                     "WHERE CAST(substr(code, 2) AS INTEGER) % 2 = 0")
+    g.daughters[1].execute("UPDATE customers SET name = 'Lokaal' WHERE code = 'D000001'")
+    _kill_while_applying(config, g.spec.state_path, 2, 5)
+    rerun = g.sync()
+    assert sum(g.counts(rerun, i)["created"] for i in range(2)) == 0
+    _assert_same_everywhere(g)
+    third = g.sync()
+    assert all(g.counts(third, i)["unchanged"] == RECORDS for i in range(2))
+    # Every change is in the journal, confirmed exactly once, the local edit as a conflict.
+    changes = [c for run in (2, rerun.run_id) for c in engine.show(g.spec, run).changes or []]
+    confirmed = [(c.daughter, c.key) for c in changes if c.confirmed]
+    assert len(confirmed) == len(set(confirmed)) == 2 * (RECORDS // 2) + 1
+    (local,) = [c for c in changes if c.key == ("D000001",) and c.confirmed]
+    assert local.conflict == ("name",) and local.fields["name"] == ("Lokaal", "Klant 1")
