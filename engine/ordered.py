@@ -1,67 +1,111 @@
 """Walking several key-ordered streams side by side.
 
 The mother, each daughter and each base store are read in key order, so one pass lines them
-up with constant memory. Each stream checks that its keys really rise: a database that
-returned them in another order (a collation we did not expect) stops with a clear message
-instead of mistaking a record for missing.
+up with constant memory. Streams move a page at a time (list slicing and bisect, so the
+work per record stays in C). Each stream checks that its keys really rise: a database that
+returned them in another order (a collation we did not expect), or a key that occurs twice,
+stops with a clear message instead of a record being mistaken for missing.
 """
 
 from __future__ import annotations
 
+import itertools
+import operator
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Generic, TypeVar
 
+from engine.db.values import normalize_key
 from engine.errors import DatabaseError
 from engine.model import Key
 
 T = TypeVar("T")
 
+KeysOf = Callable[[list[T]], list[Key]]
+
+
+def row_keys(width: int) -> KeysOf[tuple[Any, ...]]:
+    """The keys of a page of rows whose first `width` columns are the key."""
+
+    take = operator.itemgetter(slice(0, width))
+
+    def keys(page: list[tuple[Any, ...]]) -> list[Key]:
+        found = list(map(take, page))
+        kinds = set(map(type, itertools.chain.from_iterable(found)))
+        if kinds <= {str, int}:
+            return found
+        return [normalize_key(k) for k in found]
+
+    return keys
+
+
+def entry_keys(page: list[Any]) -> list[Key]:
+    return [entry[0] for entry in page]
+
 
 class OrderedStream(Generic[T]):
-    """Items from an iterator in rising key order, taken up to a limit key at a time."""
+    """Pages of items in rising key order, taken up to a limit key at a time."""
 
-    def __init__(self, items: Iterable[T], key: Callable[[T], Key], where: str,
+    def __init__(self, pages: Iterable[list[T]], keys_of: KeysOf[T], where: str,
                  administration: str) -> None:
-        self._items: Iterator[T] = iter(items)
-        self._key = key
+        self._pages: Iterator[list[T]] = iter(pages)
+        self._keys_of = keys_of
         self._where = where
         self._administration = administration
-        self._next: tuple[Key, T] | None = None
+        self._keys: list[Key] = []
+        self._items: list[T] = []
+        self._at = 0
         self._last: Key | None = None
         self._done = False
 
-    def take_until(self, limit: Key | None) -> list[tuple[Key, T]]:
+    def take_until(self, limit: Key | None) -> tuple[list[Key], list[T]]:
         """Every remaining item with key <= limit (all of them when limit is None)."""
-        taken: list[tuple[Key, T]] = []
+        keys: list[Key] = []
+        items: list[T] = []
         while True:
-            if self._next is None:
-                if self._done:
-                    return taken
-                item = next(self._items, _END)
-                if item is _END:
-                    self._done = True
-                    return taken
-                self._next = (self._check(self._key(item)), item)
-            key = self._next[0]
-            if limit is not None and key > limit:
-                return taken
-            taken.append(self._next)
-            self._next = None
+            if self._at >= len(self._keys) and not self._next_page():
+                return keys, items
+            end = len(self._keys) if limit is None else bisect_right(self._keys, limit, self._at)
+            keys.extend(self._keys[self._at:end])
+            items.extend(self._items[self._at:end])
+            self._at = end
+            if end < len(self._keys):
+                return keys, items
 
-    def _check(self, key: Key) -> Key:
-        last = self._last
+    def _next_page(self) -> bool:
+        if self._done:
+            return False
+        for page in self._pages:
+            if page:
+                keys = self._keys_of(page)
+                self._check(keys)
+                self._keys, self._items, self._at = keys, page, 0
+                return True
+        self._done = True
+        return False
+
+    def _check(self, keys: list[Key]) -> None:
+        ensure_rising(keys, self._last, self._where, self._administration)
+        self._last = keys[-1]
+
+
+def ensure_rising(keys: list[Key], last: Key | None, where: str, administration: str) -> None:
+    """DatabaseError unless every key is greater than the one before (and than `last`)."""
+    chain = keys if last is None else [last, *keys]
+    try:
+        rising = all(map(operator.lt, chain, itertools.islice(chain, 1, None)))
+    except TypeError:
+        rising = False
+    if rising:
+        return
+    for before, key in itertools.pairwise(chain):
         try:
-            rising = last is None or key > last
+            if before < key:
+                continue
         except TypeError:
-            rising = False
-        if not rising:
-            what = "occurs twice" if key == last else f"came after {last!r}"
-            raise DatabaseError(
-                f"Administration '{self._administration}', {self._where}: key {key!r} {what}. "
-                "The key must be unique and of one type; fix the data or choose another key.",
-                administration=self._administration)
-        self._last = key
-        return key
-
-
-_END: Any = object()
+            pass
+        what = "occurs twice" if key == before else f"came after {before!r}"
+        raise DatabaseError(
+            f"Administration '{administration}', {where}: key {key!r} {what}. The key must be "
+            "unique and of one type; fix the data or choose another key.",
+            administration=administration)

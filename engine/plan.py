@@ -54,6 +54,8 @@ class RecordPlan:
     conflicts: tuple[str, ...] = ()
     open_conflict: bool = False
     base: Base | None = None  # the new base once written; None: leave the base as it is
+    entry: Entry | None = None  # the new base already packed (creates)
+    mother: bytes = b""  # the mother's compared values, packed (parking compares it)
 
 
 def plan_existing(rules: Rules, key: Key, mother: tuple[Any, ...], packed: bytes,
@@ -61,8 +63,8 @@ def plan_existing(rules: Rules, key: Key, mother: tuple[Any, ...], packed: bytes
                   mother_marker: Any = MISSING) -> RecordPlan:
     """A selected record that exists in both. `packed` is `mother` packed; `mother_marker`
     the mother's value of the on_remove column when it is not a synced field."""
-    if entry is not None and entry[2] is None and daughter == mother and entry[1] == packed:
-        return RecordPlan(key, "unchanged")  # the common case, decided in C
+    if entry is not None and entry[2] is None and entry[1] == packed and daughter == mother:
+        return RecordPlan(key, "unchanged")  # the common case (the runner inlines it too)
     base = decode(entry, rules.fields) if entry is not None else Base(
         [MISSING] * len(mother), [MISSING] * len(mother), False)
     columns: list[str] = []
@@ -108,16 +110,18 @@ def plan_existing(rules: Rules, key: Key, mother: tuple[Any, ...], packed: bytes
         changed_base = entry is None or came_back or any(
             a is not b for a, b in zip(new_m + new_d, base.mother + base.daughter, strict=True))
         return RecordPlan(key, "unchanged", conflicts=tuple(conflicts),
-                          open_conflict=open_conflict, base=new_base if changed_base else None)
+                          open_conflict=open_conflict, base=new_base if changed_base else None,
+                          mother=packed)
     return RecordPlan(key, "updated", tuple(columns), tuple(before), tuple(after),
-                      tuple(conflicts), open_conflict, new_base)
+                      tuple(conflicts), open_conflict, new_base, mother=packed)
 
 
 def plan_create(key: Key, all_fields: tuple[str, ...], values: tuple[Any, ...],
-                compared: tuple[Any, ...]) -> RecordPlan:
-    """A selected record missing in the daughter: create it, protected fields too."""
-    return RecordPlan(key, "created", all_fields, None, values,
-                      base=Base(list(compared), list(compared), False))
+                packed: bytes) -> RecordPlan:
+    """A selected record missing in the daughter: create it, protected fields too. Its base
+    is the mother's compared values on both sides (`packed`)."""
+    return RecordPlan(key, "created", all_fields, None, values, entry=(key, packed, None),
+                      mother=packed)
 
 
 def plan_leave(rules: Rules, key: Key, daughter: tuple[Any, ...] | None,

@@ -5,8 +5,11 @@ a time, each chunk in a short transaction of its own."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
+import operator
 import sqlite3
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,12 +17,12 @@ from typing import Any
 from engine.apply import write_chunk
 from engine.db import Database, connect
 from engine.db.base import Row, iterate_pages
-from engine.db.values import normalize, normalize_key, same
+from engine.db.values import normalize, same
 from engine.errors import ConfigError, DatabaseError, StamsyncError
 from engine.journal import Journal, Written
 from engine.layout import DaughterLayout, MotherLayout, daughter_layout, mother_layout
 from engine.model import Administration, Entity, Key, SelectKeys, SelectWhere, SyncSpec
-from engine.ordered import OrderedStream
+from engine.ordered import OrderedStream, ensure_rising, entry_keys, row_keys
 from engine.plan import RecordPlan, plan_create, plan_existing, plan_leave
 from engine.report import DaughterReport, EntityCounts, RecordFailure, RunReport
 from engine.state import MISSING, BaseStore, Entry, FailureStore, encode
@@ -60,9 +63,15 @@ class Daughter:
         self.report.error = str(error)
 
 
-MotherRow = tuple[Key, tuple[Any, ...], Any]
-"""A selected mother record: its key, the entity's fields (in the mother layout's order),
-and the mother's on_remove column when that is not a field (else MISSING)."""
+@dataclass
+class MotherChunk:
+    """A page of the mother, selected: parallel lists, one item per record."""
+
+    keys: list[Key]
+    values: list[tuple[Any, ...]]  # the entity's fields, in the mother layout's order
+    markers: list[Any] | None  # the mother's on_remove column when it is not a field
+    skipped: int  # selected records in `skip`
+    limit: Key | None  # the page's last key (selected or not); None: the end
 
 
 @dataclass
@@ -77,6 +86,7 @@ class EntitySync:
     bases: BaseStore
     failures: FailureStore
     stopped: bool = False
+    _pending: list[RecordPlan] = field(default_factory=list)
     rows: OrderedStream[Row] = field(init=False)
     entries: OrderedStream[Entry] = field(init=False)
 
@@ -84,98 +94,148 @@ class EntitySync:
         db = self.daughter.db
         assert db is not None
         width = len(self.layout.key)
-        entity = self.mother.entity.name
         pages = iterate_pages(db, self.layout.table, self.layout.columns, self.layout.key, CHUNK)
-        self.rows = OrderedStream(
-            itertools.chain.from_iterable(pages), lambda r: normalize_key(r[:width]),
-            f"table '{self.layout.table}'", db.administration)
-        self.entries = OrderedStream(
-            self.bases.entries(), lambda e: e[0], f"state of '{entity}'", db.administration)
+        self.rows = OrderedStream(pages, row_keys(width), f"table '{self.layout.table}'",
+                                  db.administration)
+        self.entries = OrderedStream(self.bases.entries(), entry_keys,
+                                     f"state of '{self.mother.entity.name}'", db.administration)
         self._width = width
-        self._nfields = len(self.layout.rules.fields)
-        marker = self.layout.rules.marker
-        self._marker_at = (
-            None if marker is None
-            else width + self.layout.rules.marker_index if self.layout.rules.marker_index
-            is not None else len(self.layout.columns) - 1)
-
-    def step(self, rows: list[MotherRow], prepared: list[tuple[tuple[Any, ...], bytes]],
-             skipped: int, limit: Key | None) -> None:
-        """Plan and write the records with key <= limit."""
-        bases = dict(self.entries.take_until(limit))
-        wanted = {r[0] for r in rows}
-        wanted.update(bases)
-        daughter_rows = {k: r for k, r in self.rows.take_until(limit) if k in wanted}
+        self._end = width + len(self.layout.rules.fields)
+        self._project = operator.itemgetter(slice(width, self._end))
         rules = self.layout.rules
-        width, end = self._width, self._width + self._nfields
-        self.counts.skipped += skipped
+        self._marker_at = (None if rules.marker is None
+                           else width + rules.marker_index if rules.marker_index is not None
+                           else len(self.layout.columns) - 1)
+
+    def step(self, chunk: MotherChunk, compared: list[tuple[Any, ...]],
+             packed: list[bytes]) -> None:
+        """Plan and write the records with key <= chunk.limit."""
+        base_keys, base_entries = self.entries.take_until(chunk.limit)
+        daughter_keys, daughter_rows = self.rows.take_until(chunk.limit)
+        parked = self.failures.parked if self.failures.known else None
+        if parked is None and base_keys == chunk.keys == daughter_keys:
+            self._step_aligned(chunk, compared, packed, base_entries, daughter_rows)
+            return
+        bases = dict(zip(base_keys, base_entries, strict=True))
+        found_rows = dict(zip(daughter_keys, daughter_rows, strict=True))
+        rules, fields = self.layout.rules, self.mother.fields
+        width, end = self._width, self._end
         plans: list[RecordPlan] = []
-        packed_of: dict[Key, bytes] = {}
-        parked = self.failures.known
-        for (key, values, mother_marker), (compared, packed) in zip(rows, prepared, strict=True):
-            entry = bases.pop(key, None)
-            if parked and self.failures.parked(key, packed):
-                self.counts.skipped += 1
+        unchanged = 0
+        skipped = chunk.skipped
+        take_base, find = bases.pop, found_rows.get
+        markers = chunk.markers if chunk.markers is not None else itertools.repeat(MISSING)
+        for key, values, mine, blob, marker in zip(
+                chunk.keys, chunk.values, compared, packed, markers, strict=False):
+            entry = take_base(key, None)
+            if parked is not None and parked(key, blob):
+                skipped += 1
                 continue
-            found = daughter_rows.get(key)
+            found = find(key)
             if found is None:
-                plan = plan_create(key, self.mother.fields, values, compared)
+                plans.append(plan_create(key, fields, values, blob))
+            elif (entry is not None and entry[2] is None and entry[1] == blob
+                  and found[width:end] == mine):
+                unchanged += 1  # the common case, decided without a call
             else:
-                plan = plan_existing(rules, key, compared, packed, found[width:end], entry,
-                                     mother_marker)
-            if plan.outcome != "unchanged" or parked:
-                packed_of[key] = packed
-            plans.append(plan)
-        for key, entry in bases.items():
-            found = daughter_rows.get(key)
+                plan = plan_existing(rules, key, mine, blob, found[width:end], entry, marker)
+                if plan.outcome == "unchanged" and plan.base is None and not plan.conflicts:
+                    unchanged += 1
+                else:
+                    plans.append(plan)
+        for key, entry in bases.items():  # synced before, no longer selected
+            found = find(key)
             marker = found[self._marker_at] if found and self._marker_at is not None else None
             leave = plan_leave(rules, key, found[width:end] if found else None, marker, entry)
             if leave is not None:
                 plans.append(leave)
-        self._record(plans, packed_of)
+        self.counts.unchanged += unchanged
+        self.counts.skipped += skipped
+        self._queue(plans)
 
-    def _record(self, plans: list[RecordPlan], packed_of: dict[Key, bytes]) -> None:
+    def _step_aligned(self, chunk: MotherChunk, compared: list[tuple[Any, ...]],
+                      packed: list[bytes], entries: list[Entry], rows: list[Row]) -> None:
+        """Every record of the chunk is in the daughter and has a base (the usual case after
+        the first sync): find the few that moved with whole-list operations that run in C,
+        and plan only those."""
+        positions = range(len(chunk.keys))
+        moved = set(itertools.compress(
+            positions, map(operator.ne, map(self._project, rows), compared)))
+        moved.update(itertools.compress(
+            positions, map(operator.ne, map(_BLOB, entries), packed)))
+        moved.update(itertools.compress(
+            positions, map(operator.is_not, map(_EXTRA, entries), itertools.repeat(None))))
+        plans = []
+        width, end = self._width, self._end
+        for i in sorted(moved):
+            plan = plan_existing(self.layout.rules, chunk.keys[i], compared[i], packed[i],
+                                 rows[i][width:end], entries[i],
+                                 chunk.markers[i] if chunk.markers is not None else MISSING)
+            if plan.outcome == "unchanged" and plan.base is None and not plan.conflicts:
+                continue
+            plans.append(plan)
+        self.counts.unchanged += len(chunk.keys) - len(plans)
+        self.counts.skipped += chunk.skipped
+        self._queue(plans)
+
+    def _queue(self, plans: list[RecordPlan]) -> None:
+        """Gather plans over chunks until a transaction's worth is waiting: a few changes
+        spread over a large table then cost one transaction, not one per chunk."""
+        self._pending.extend(plans)
+        if len(self._pending) >= CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write (or, in a dry run, count) what is waiting."""
+        plans, self._pending = self._pending, []
+        if plans:
+            self._record(plans)
+
+    def _record(self, plans: list[RecordPlan]) -> None:
         run = self.run
+        dry_run = run.report.dry_run
         written = [p for p in plans if p.outcome in ("created", "updated", "removed")]
         rejected: dict[Key, str] = {}
-        state = run.state
-        entity = self.mother.entity.name
         changes: list[Written] = []
         journal_id = 0
-        if written and not run.report.dry_run:
+        if written and not dry_run:
             db = self.daughter.db
             assert db is not None
-            changes = [(p.key, "update" if p.outcome == "updated" else p.outcome[:-1],
-                        p.columns, p.before, p.after, p.conflicts) for p in written]
+            changes = [(p.key, _ACTIONS[p.outcome], p.columns, p.before, p.after, p.conflicts)
+                       for p in written]
             journal_id = run.journal.write_pending(
-                run.report.run_id, self.daughter.admin.name, entity, changes)
+                run.report.run_id, self.daughter.admin.name, self.mother.entity.name, changes)
             rejected = write_chunk(db, self.layout, written).rejected
+        tally = Counter(p.outcome for p in plans if p.key not in rejected)
         counts = self.counts
+        counts.created += tally["created"]
+        counts.updated += tally["updated"]
+        counts.unchanged += tally["unchanged"]
+        counts.removed += tally["removed"]
+        counts.failed += len(rejected)
         for plan in plans:
             if plan.conflicts:
                 counts.conflicts += 1
                 counts.open_conflicts += plan.open_conflict
-            if plan.key in rejected:
-                counts.failed += 1
-                continue
-            if plan.outcome == "removed":
-                counts.removed += 1
-            elif plan.outcome != "none":
-                setattr(counts, plan.outcome, getattr(counts, plan.outcome) + 1)
-        if run.report.dry_run:
-            for key, message in rejected.items():
-                self._failure(key, message, parked=False)
+        if dry_run:
             return
+        fields = self.layout.rules.fields
+        state = run.state
         state.execute("BEGIN")
         if journal_id:
             run.journal.confirm(journal_id, changes, set(rejected))
-        fields = self.layout.rules.fields
-        self.bases.save(sorted(
-            (encode(p.key, fields, p.base) for p in plans
-             if p.base is not None and p.key not in rejected), key=lambda e: e[0]))
+        entries = []
+        for plan in plans:
+            if plan.key in rejected:
+                continue
+            if plan.entry is not None:
+                entries.append(plan.entry)
+            elif plan.base is not None:
+                entries.append(encode(plan.key, fields, plan.base))
+        self.bases.save(sorted(entries, key=_first))
+        mother_of = {p.key: p.mother for p in plans if p.key in rejected}
         for key, message in rejected.items():
-            parked = self.failures.failed(key, packed_of[key], message)
-            self._failure(key, message, parked)
+            self._failure(key, message, self.failures.failed(key, mother_of[key], message))
         if self.failures.known:
             for plan in plans:
                 if plan.key not in rejected and plan.outcome != "none":
@@ -186,6 +246,15 @@ class EntitySync:
         failures = self.daughter.report.failures
         if len(failures) < MAX_FAILURES_SHOWN:
             failures.append(RecordFailure(self.mother.entity.name, key, message, parked))
+
+
+_BLOB = operator.itemgetter(1)
+_EXTRA = operator.itemgetter(2)
+_ACTIONS = {"created": "create", "updated": "update", "removed": "remove"}
+
+
+def _first(entry: Entry) -> Key:
+    return entry[0]
 
 
 @dataclass
@@ -248,33 +317,39 @@ class Run:
             return
         total = mother.count(layout.table) if self.progress else 0
         done = 0
-        for page in self._mother_pages(mother, layout):
-            rows, skipped, limit = page
-            self._step(syncs, rows, skipped, limit)
-            done += len(rows) + skipped
+        for chunk in self._mother_chunks(mother, layout):
+            self._step(syncs, chunk)
+            done += len(chunk.keys) + chunk.skipped
             if self.progress:
                 self.progress(entity.display_name, done, total)
-        self._step(syncs, [], 0, None)
-        for sync in syncs:
-            if sync.daughter.alive and not sync.stopped and not self.report.dry_run:
+        self._step(syncs, MotherChunk([], [], None, 0, None))
+        for sync in self._working(syncs):
+            self._guard(sync, sync.flush)
+        for sync in self._working(syncs):
+            if not self.report.dry_run:
                 sync.bases.compact_if_needed()
 
-    def _step(self, syncs: list[EntitySync], rows: list[MotherRow], skipped: int,
-              limit: Key | None) -> None:
-        prepared: dict[tuple[int, ...], list[tuple[tuple[Any, ...], bytes]]] = {}
-        for sync in syncs:
-            if not sync.daughter.alive or sync.stopped:
-                continue
+    @staticmethod
+    def _working(syncs: list[EntitySync]) -> list[EntitySync]:
+        return [s for s in syncs if s.daughter.alive and not s.stopped]
+
+    def _guard(self, sync: EntitySync, work: Callable[[], None]) -> None:
+        """Run one daughter's work; a daughter problem stops that daughter's entity only."""
+        try:
+            work()
+        except DatabaseError as error:
+            if sync.daughter.db is not None:
+                sync.daughter.db.rollback()
+            self._entity_failed(sync.daughter, sync.mother.entity, error)
+            sync.stopped = True
+
+    def _step(self, syncs: list[EntitySync], chunk: MotherChunk) -> None:
+        prepared: dict[tuple[int, ...], tuple[list[tuple[Any, ...]], list[bytes]]] = {}
+        for sync in self._working(syncs):
             index = sync.layout.field_index
             if index not in prepared:
-                prepared[index] = _prepare(rows, index)
-            try:
-                sync.step(rows, prepared[index], skipped, limit)
-            except DatabaseError as error:
-                if sync.daughter.db is not None:
-                    sync.daughter.db.rollback()
-                self._entity_failed(sync.daughter, sync.mother.entity, error)
-                sync.stopped = True
+                prepared[index] = _prepare(chunk.values, index)
+            self._guard(sync, functools.partial(sync.step, chunk, *prepared[index]))
 
     def _entity_failed(self, daughter: Daughter, entity: Entity, error: StamsyncError) -> None:
         """A daughter problem stops this entity in this daughter; the others go on."""
@@ -283,50 +358,58 @@ class Run:
         report.error = message if not report.error else f"{report.error}\n{message}"
         report.status = "attention"
 
-    def _mother_pages(self, mother: Database,
-                      layout: MotherLayout) -> Iterator[tuple[list[MotherRow], int, Key]]:
+    def _mother_chunks(self, mother: Database, layout: MotherLayout) -> Iterator[MotherChunk]:
         entity = layout.entity
         width = len(layout.key)
         end = width + len(layout.fields)
+        keys_of = row_keys(width)
         select = entity.select
-        where = None
-        if isinstance(select, SelectWhere) and layout.select_index is not None:
-            where = (layout.select_index, select.equals)
+        where = (layout.select_index, select.equals) if (
+            isinstance(select, SelectWhere) and layout.select_index is not None) else None
         chosen = ({loose_key(k) for k in select.keys} if isinstance(select, SelectKeys)
                   else None)
         skip = {loose_key(k) for k in entity.skip}
         marker_at = layout.marker_index
         if marker_at is not None and marker_at < end:
             marker_at = None  # the marker is a synced field: it flows like any other
+        last: Key | None = None
         for page in iterate_pages(mother, layout.table, layout.columns, layout.key, CHUNK):
-            rows: list[MotherRow] = []
+            keys = keys_of(page)
+            ensure_rising(keys, last, f"table '{layout.table}'", mother.administration)
+            last = keys[-1]
             skipped = 0
-            for raw in page:
-                if where is not None and not same(raw[where[0]], where[1]):
-                    continue
-                key = normalize_key(raw[:width])
-                if chosen is not None or skip:
-                    loose = loose_key(key)
-                    if chosen is not None and loose not in chosen:
+            if where is not None or chosen is not None or skip:
+                kept = []
+                for key, raw in zip(keys, page, strict=True):
+                    if where is not None and not same(raw[where[0]], where[1]):
                         continue
-                    if loose in skip:
-                        skipped += 1
-                        continue
-                rows.append((key, raw[width:end],
-                             raw[marker_at] if marker_at is not None else MISSING))
-            yield rows, skipped, normalize_key(page[-1][:width])
+                    if chosen is not None or skip:
+                        loose = loose_key(key)
+                        if chosen is not None and loose not in chosen:
+                            continue
+                        if loose in skip:
+                            skipped += 1
+                            continue
+                    kept.append((key, raw))
+                keys = [k for k, _ in kept]
+                page = [r for _, r in kept]
+            yield MotherChunk(
+                keys, [r[width:end] for r in page],
+                [r[marker_at] for r in page] if marker_at is not None else None,
+                skipped, last)
 
 
-def _prepare(rows: list[MotherRow],
-             index: tuple[int, ...]) -> list[tuple[tuple[Any, ...], bytes]]:
-    """Each mother row's compared values and their packed form, once per field layout."""
-    if rows and index == tuple(range(len(rows[0][1]))):
-        return [(r[1], pack(r[1])) for r in rows]
-    out = []
-    for r in rows:
-        values = tuple(r[1][i] for i in index)
-        out.append((values, pack(values)))
-    return out
+def _prepare(values: list[tuple[Any, ...]],
+             index: tuple[int, ...]) -> tuple[list[tuple[Any, ...]], list[bytes]]:
+    """Each mother record's compared values and their packed form, once per field layout."""
+    if values and index == tuple(range(len(values[0]))):
+        compared = values
+    elif len(index) > 1:
+        getter = operator.itemgetter(*index)
+        compared = list(map(getter, values))
+    else:
+        compared = [tuple(v[i] for i in index) for v in values]
+    return compared, list(map(pack, compared))
 
 
 def run(spec: SyncSpec, state: sqlite3.Connection, report: RunReport,

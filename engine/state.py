@@ -14,7 +14,9 @@ daughter-wins), `"missing"` fields with no base yet, `"removed"` when on_remove 
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
+from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -72,6 +74,10 @@ def encode(key: Key, fields: Sequence[str], base: Base) -> Entry:
     return (key, pack(values), extra or None)
 
 
+def _first(entry: Entry) -> Key:
+    return entry[0]
+
+
 def _remap(entry: Entry, old: Sequence[str], new: Sequence[str]) -> Entry:
     """An entry written for another field list (the config changed), in the new layout."""
     base = decode(entry, old)
@@ -118,9 +124,11 @@ class BaseStore:
             return list(entries)
         return [_remap(e, fields, self.fields) for e in entries]
 
-    def entries(self) -> Iterator[Entry]:
-        """Every entry in key order: segments merged with the delta (the delta wins)."""
-        pending = sorted(self._delta.values(), key=lambda e: e[0])
+    def entries(self) -> Iterator[list[Entry]]:
+        """Every entry in key order, a page at a time: the segments with the delta merged in
+        (the delta wins)."""
+        pending = sorted(self._delta.values(), key=_first)
+        pending_keys = [e[0] for e in pending]
         i = 0
         for seq in self._segments:
             (data,) = self.conn.execute(
@@ -128,20 +136,17 @@ class BaseStore:
                 (self.daughter, self.entity, seq)).fetchone()
             items = self._load(data)
             self._entries_seen += len(items)
-            if i >= len(pending) or pending[i][0] > items[-1][0]:
-                yield from items
-                continue
-            for entry in items:
-                key = entry[0]
-                while i < len(pending) and pending[i][0] < key:
-                    yield pending[i]
-                    i += 1
-                if i < len(pending) and pending[i][0] == key:
-                    yield pending[i]
-                    i += 1
-                else:
-                    yield entry
-        yield from pending[i:]
+            end = bisect_right(pending_keys, items[-1][0], i)
+            if end > i:
+                newer = {e[0]: e for e in pending[i:end]}
+                items = [newer.pop(e[0], e) for e in items]
+                if newer:
+                    items.extend(newer.values())
+                    items.sort(key=_first)
+                i = end
+            yield items
+        if i < len(pending):
+            yield pending[i:]
 
     def save(self, changed: list[Entry]) -> None:
         """Store the entries a committed chunk changed (sorted by key)."""
@@ -183,7 +188,7 @@ class BaseStore:
             chunk = []
 
         self.conn.execute("BEGIN")
-        for entry in fresh.entries():
+        for entry in itertools.chain.from_iterable(fresh.entries()):
             chunk.append(entry)
             if len(chunk) == 2000:
                 flush()
