@@ -101,7 +101,13 @@ def show(spec: SyncSpec, run_id: int) -> RunReport:
 def _finish(journal: Journal, report: RunReport) -> None:
     report.finished_at = utc_now()
     report.settle()
-    journal.finish(report)
+    try:
+        journal.finish(report)
+    except sqlite3.Error as error:  # the state store broke: the report still tells the user
+        report.error = report.error or (
+            f"The run could not be recorded in the state store ({error}). Free disk space or "
+            "fix the folder's permissions.")
+        report.settle()
 
 
 _Named = TypeVar("_Named", Administration, Entity)

@@ -4,6 +4,7 @@ a time, each chunk in a short transaction of its own."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import itertools
@@ -18,7 +19,7 @@ from engine.apply import write_chunk
 from engine.db import Database, connect
 from engine.db.base import Row, iterate_pages
 from engine.db.values import normalize, same
-from engine.errors import ConfigError, DatabaseError, StamsyncError
+from engine.errors import DatabaseError, StamsyncError
 from engine.journal import Journal, Written
 from engine.layout import DaughterLayout, MotherLayout, daughter_layout, mother_layout
 from engine.model import Administration, Entity, Key, SelectKeys, SelectWhere, SyncSpec
@@ -419,8 +420,14 @@ def run(spec: SyncSpec, state: sqlite3.Connection, report: RunReport,
     journal = Journal(state)
     try:
         Run(spec, state, journal, report, entities, daughters, progress).execute()
-    except ConfigError:
-        raise
+    except sqlite3.Error as error:
+        if state.in_transaction:
+            state.rollback()
+        raise StamsyncError(
+            f"State store '{spec.state_path}' cannot be written ({error}); the run stopped "
+            "before touching more daughters. Free disk space or fix the folder's permissions, "
+            "then sync again.", title="State store problem") from error
     finally:
-        state.execute("UPDATE journal SET status = 'unconfirmed' "
-                      "WHERE run_id = ? AND status = 'pending'", (report.run_id,))
+        with contextlib.suppress(sqlite3.Error):  # a broken store was reported above
+            state.execute("UPDATE journal SET status = 'unconfirmed' "
+                          "WHERE run_id = ? AND status = 'pending'", (report.run_id,))
