@@ -17,9 +17,10 @@ from engine.model import Key
 from engine.report import Change, RunReport
 from engine.storage import pack, unpack
 
-# One journalled change: key, action, columns, values before (None on create), values after,
-# fields that were in conflict.
-Written = tuple[Key, str, tuple[str, ...], tuple[Any, ...] | None, tuple[Any, ...], tuple[str, ...]]
+# One journalled change: key, action, columns, values before (None on create), values after
+# (packed, for a create whose values are the packed base), fields that were in conflict.
+Written = tuple[Key, str, tuple[str, ...], tuple[Any, ...] | None, tuple[Any, ...] | bytes,
+                tuple[str, ...]]
 
 
 class Journal:
@@ -45,14 +46,13 @@ class Journal:
             "UPDATE runs SET finished_at = ?, status = ?, report = ? WHERE id = ?",
             (report.finished_at, report.status, json.dumps(report.to_dict()), report.run_id))
 
-    def write_pending(self, run_id: int, daughter: str, entity: str,
-                      changes: list[Written]) -> int:
-        """Journal a chunk's changes durably before the daughter commits them."""
-        self.conn.execute("BEGIN")
+    def add_pending(self, run_id: int, daughter: str, entity: str,
+                    changes: list[Written]) -> int:
+        """Journal a chunk's changes (the caller commits, before the daughter commits them).
+        A create's values may be given packed (bytes): they are stored as they are."""
         cur = self.conn.execute(
             "INSERT INTO journal (run_id, daughter, entity, status, changes) "
             "VALUES (?, ?, ?, 'pending', ?)", (run_id, daughter, entity, pack(changes)))
-        self.conn.execute("COMMIT")
         assert cur.lastrowid is not None
         return cur.lastrowid
 
@@ -92,6 +92,8 @@ class Journal:
                 "SELECT daughter, entity, status, changes FROM journal WHERE run_id = ? "
                 "ORDER BY id", (run_id,)).fetchall():
             for key, action, columns, before, after, conflict in unpack(blob):
+                if isinstance(after, bytes):
+                    after = unpack(after)
                 olds = before if before is not None else (None,) * len(columns)
                 yield Change(
                     daughter=daughter, entity=entity, key=tuple(key), action=action,

@@ -13,7 +13,7 @@ import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from engine.apply import write_chunk
 from engine.db import Database, connect
@@ -29,10 +29,12 @@ from engine.report import DaughterReport, EntityCounts, RecordFailure, RunReport
 from engine.state import MISSING, BaseStore, Entry, FailureStore, encode
 from engine.storage import pack
 
-CHUNK = 2000
+CHUNK = 5000
 """Rows per daughter transaction: short, so people working in a daughter are not blocked."""
 
 MAX_FAILURES_SHOWN = 50
+
+T = TypeVar("T")
 
 Progress = Callable[[str, int, int], None]
 """progress(entity label, records read so far, records in the mother's table)."""
@@ -69,6 +71,7 @@ class MotherChunk:
     """A page of the mother, selected: parallel lists, one item per record."""
 
     keys: list[Key]
+    rows: list[Row]  # as read: key, fields, then any select or on_remove column
     values: list[tuple[Any, ...]]  # the entity's fields, in the mother layout's order
     markers: list[Any] | None  # the mother's on_remove column when it is not a field
     skipped: int  # selected records in `skip`
@@ -103,6 +106,12 @@ class EntitySync:
         self._width = width
         self._end = width + len(self.layout.rules.fields)
         self._project = operator.itemgetter(slice(width, self._end))
+        fields = self.mother.fields
+        self._identity = self.layout.field_index == tuple(range(len(fields)))
+        # Daughter rows read exactly as the mother's (key, then the same fields, no extra
+        # column on either side) can be compared whole.
+        self._rows_as_mother = (self._identity and len(self.layout.columns) == self._end
+                                and len(self.mother.columns) == self._end)
         rules = self.layout.rules
         self._marker_at = (None if rules.marker is None
                            else width + rules.marker_index if rules.marker_index is not None
@@ -159,6 +168,11 @@ class EntitySync:
         """Every record of the chunk is in the daughter and has a base (the usual case after
         the first sync): find the few that moved with whole-list operations that run in C,
         and plan only those."""
+        if (self._rows_as_mother and rows == chunk.rows
+                and list(map(_BLOB, entries)) == packed and not any(map(_EXTRA, entries))):
+            self.counts.unchanged += len(rows)  # nothing moved: decided by three comparisons
+            self.counts.skipped += chunk.skipped
+            return
         positions = range(len(chunk.keys))
         moved = set(itertools.compress(
             positions, map(operator.ne, map(self._project, rows), compared)))
@@ -202,10 +216,13 @@ class EntitySync:
         if written and not dry_run:
             db = self.daughter.db
             assert db is not None
-            changes = [(p.key, _ACTIONS[p.outcome], p.columns, p.before, p.after, p.conflicts)
-                       for p in written]
-            journal_id = run.journal.write_pending(
-                run.report.run_id, self.daughter.admin.name, self.mother.entity.name, changes)
+            packed_creates = self._identity
+            changes = [(p.key, _ACTIONS[p.outcome], p.columns, p.before,
+                        p.mother if packed_creates and p.outcome == "created" else p.after,
+                        p.conflicts) for p in written]
+            journal_id = run.in_state_transaction(functools.partial(
+                run.journal.add_pending, run.report.run_id, self.daughter.admin.name,
+                self.mother.entity.name, changes))
             rejected = write_chunk(db, self.layout, written).rejected
         tally = Counter(p.outcome for p in plans if p.key not in rejected)
         counts = self.counts
@@ -219,12 +236,18 @@ class EntitySync:
                 counts.conflicts += 1
                 counts.open_conflicts += plan.open_conflict
         if dry_run:
+            for key, message in rejected.items():
+                self._failure(key, message, parked=False)
             return
-        fields = self.layout.rules.fields
-        state = run.state
-        state.execute("BEGIN")
+        run.defer(functools.partial(self._advance, plans, journal_id, changes, rejected))
+
+    def _advance(self, plans: list[RecordPlan], journal_id: int, changes: list[Written],
+                 rejected: dict[Key, str]) -> None:
+        """After the daughter committed (inside the run's next state transaction): confirm the
+        journal, advance the bases, count failures towards parking."""
         if journal_id:
-            run.journal.confirm(journal_id, changes, set(rejected))
+            self.run.journal.confirm(journal_id, changes, set(rejected))
+        fields = self.layout.rules.fields
         entries = []
         for plan in plans:
             if plan.key in rejected:
@@ -241,7 +264,6 @@ class EntitySync:
             for plan in plans:
                 if plan.key not in rejected and plan.outcome != "none":
                     self.failures.succeeded(plan.key)
-        state.execute("COMMIT")
 
     def _failure(self, key: Key, message: str, parked: bool) -> None:
         failures = self.daughter.report.failures
@@ -267,6 +289,7 @@ class Run:
     entities: tuple[Entity, ...]
     daughters: tuple[Administration, ...]
     progress: Progress | None = None
+    _deferred: list[Callable[[], None]] = field(default_factory=list)
 
     def execute(self) -> None:
         try:
@@ -281,6 +304,7 @@ class Run:
                 for layout in layouts:
                     self._sync_entity(mother, layout, daughters)
             finally:
+                self.flush_state()  # what committed daughters did, even when a run breaks off
                 for daughter in daughters:
                     if daughter.db is not None:
                         daughter.db.close()
@@ -323,12 +347,35 @@ class Run:
             done += len(chunk.keys) + chunk.skipped
             if self.progress:
                 self.progress(entity.display_name, done, total)
-        self._step(syncs, MotherChunk([], [], None, 0, None))
+        self._step(syncs, MotherChunk([], [], [], None, 0, None))
         for sync in self._working(syncs):
             self._guard(sync, sync.flush)
+        self.flush_state()
         for sync in self._working(syncs):
             if not self.report.dry_run:
                 sync.bases.compact_if_needed()
+
+    def defer(self, work: Callable[[], None]) -> None:
+        """State work that may wait for the next state transaction (fewer durable commits)."""
+        self._deferred.append(work)
+
+    def in_state_transaction(self, work: Callable[[], T]) -> T:
+        """One durable state transaction: the deferred work, then `work`."""
+        self.state.execute("BEGIN")
+        try:
+            for deferred in self._deferred:
+                deferred()
+            result = work()
+        except BaseException:
+            self.state.execute("ROLLBACK")
+            raise
+        self._deferred.clear()
+        self.state.execute("COMMIT")
+        return result
+
+    def flush_state(self) -> None:
+        if self._deferred:
+            self.in_state_transaction(lambda: None)
 
     @staticmethod
     def _working(syncs: list[EntitySync]) -> list[EntitySync]:
@@ -364,6 +411,7 @@ class Run:
         width = len(layout.key)
         end = width + len(layout.fields)
         keys_of = row_keys(width)
+        fields_of = operator.itemgetter(slice(width, end))
         select = entity.select
         where = (layout.select_index, select.equals) if (
             isinstance(select, SelectWhere) and layout.select_index is not None) else None
@@ -395,7 +443,7 @@ class Run:
                 keys = [k for k, _ in kept]
                 page = [r for _, r in kept]
             yield MotherChunk(
-                keys, [r[width:end] for r in page],
+                keys, page, list(map(fields_of, page)),
                 [r[marker_at] for r in page] if marker_at is not None else None,
                 skipped, last)
 

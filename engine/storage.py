@@ -77,6 +77,8 @@ def open_state(path: Path) -> sqlite3.Connection:
         if fresh:
             path.touch(mode=0o600)
         conn = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
+        if fresh:
+            conn.execute("PRAGMA page_size=65536")
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
         conn.executescript(_SCHEMA)
