@@ -167,3 +167,32 @@ def test_version_and_demo_as_a_user_runs_them(tmp_path: Path) -> None:
     check = subprocess.run([*stamsync, "check", "--config", str(config)], capture_output=True,
                            text=True)
     assert check.returncode == 0, check.stdout
+
+
+def test_a_terminal_gets_a_progress_bar(config: Path) -> None:
+    """On a terminal (a real pseudo-terminal here) the sync shows a progress bar on stderr."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: stamsync on an 80x24 terminal
+        fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+        os.execv(sys.executable, [sys.executable, "-m", "tray.cli", "sync",
+                                  "--config", str(config)])
+    output = b""
+    while True:
+        try:
+            data = os.read(fd, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        output += data
+    _, status = os.waitpid(pid, 0)
+    text = output.decode("utf-8", "replace")
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert "rec/s" in text or "rec]" in text, text  # tqdm's bar, counting records
+    assert "Daughter1  Debiteuren" in text
