@@ -89,13 +89,24 @@ def history(spec: SyncSpec, limit: int = 20) -> list[RunReport]:
     if not spec.state_path.exists():
         return []
     with _state(spec.state_path) as state:
+        _close_interrupted(spec, Journal(state))
         return Journal(state).history(limit)
 
 
 def show(spec: SyncSpec, run_id: int) -> RunReport:
     """One run with every change it wrote."""
     with _state(spec.state_path) as state:
+        _close_interrupted(spec, Journal(state))
         return Journal(state).run(run_id)
+
+
+def _close_interrupted(spec: SyncSpec, journal: Journal) -> None:
+    """A run left 'running' while no process holds the lock was killed: say so."""
+    try:
+        with _locked(spec):
+            journal.close_interrupted()
+    except LockHeld:
+        pass  # a sync is under way: its run shows as running
 
 
 def _finish(journal: Journal, report: RunReport) -> None:

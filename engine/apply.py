@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from engine.db import Database
+from engine.errors import DatabaseError
 from engine.layout import DaughterLayout
 from engine.model import Key
 from engine.plan import RecordPlan
@@ -22,11 +23,16 @@ class Applied:
     rejected: dict[Key, str] = field(default_factory=dict)
 
 
+class RolledBack(DatabaseError):
+    """The daughter failed before it committed the chunk: nothing of it was written."""
+
+
 def write_chunk(db: Database, layout: DaughterLayout, plans: list[RecordPlan]) -> Applied:
-    """Write the plans and commit; DatabaseError (rolled back) when the daughter fails."""
+    """Write the plans and commit. RolledBack when the daughter failed before the commit;
+    DatabaseError when the commit itself failed (whether it landed is then unknown)."""
     result = Applied()
-    db.begin()
     try:
+        db.begin()
         try:
             _write(db, layout, plans)
         except Exception as error:
@@ -45,6 +51,9 @@ def write_chunk(db: Database, layout: DaughterLayout, plans: list[RecordPlan]) -
                     result.rejected[plan.key] = str(row_error)
                 else:
                     db.release_savepoint()
+    except DatabaseError as error:
+        db.rollback()
+        raise RolledBack(error.message, administration=error.administration) from error
     except BaseException:
         db.rollback()
         raise
@@ -53,13 +62,14 @@ def write_chunk(db: Database, layout: DaughterLayout, plans: list[RecordPlan]) -
 
 
 def _write(db: Database, layout: DaughterLayout, plans: list[RecordPlan]) -> None:
-    creates = [plan.key + plan.after for plan in plans if plan.outcome == "created"]
+    creates = [(plan.raw_key or plan.key) + plan.after for plan in plans
+               if plan.outcome == "created"]
     if creates:
         first = next(p for p in plans if p.outcome == "created")
         db.insert(layout.table, layout.key + layout.spell(first.columns), creates)
     updates: dict[tuple[str, ...], list[tuple[object, ...]]] = defaultdict(list)
     for plan in plans:
         if plan.outcome in ("updated", "removed"):
-            updates[plan.columns].append(plan.after + plan.key)
+            updates[plan.columns].append(plan.after + (plan.raw_key or plan.key))
     for columns, rows in updates.items():
         db.update(layout.table, layout.spell(columns), layout.key, rows)

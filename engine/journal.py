@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
-from engine.errors import StamsyncError
+from engine.errors import ConfigError
 from engine.model import Key
 from engine.report import Change, RunReport
 from engine.storage import pack, unpack
@@ -80,7 +80,7 @@ class Journal:
         row = self.conn.execute(
             "SELECT id, status, finished_at, report FROM runs WHERE id = ?", (run_id,)).fetchone()
         if row is None:
-            raise StamsyncError(
+            raise ConfigError(
                 f"There is no run {run_id} in this state store. `stamsync history` lists the "
                 "runs there are.", title="No such run")
         report = self._report(*row)
@@ -108,4 +108,6 @@ class Journal:
         if status == "interrupted":
             report.status = "failed"
             report.error = report.error or "The run was interrupted before it finished."
+        elif status == "running":
+            report.status = "running"
         return report

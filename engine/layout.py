@@ -76,7 +76,8 @@ def mother_layout(db: Database, entity: Entity) -> MotherLayout:
                 marker_index = columns.index(marker)
         nulls, dupes = db.key_problems(entity.table, key)
     except DatabaseError as error:
-        raise ConfigError(f"Mother {error}") from error
+        raise ConfigError(f"{error} (This is the mother: nothing was synced.)",
+                          title="Mother administration problem") from error
     where = f"Administration '{db.administration}' (mother), table '{entity.table}'"
     if nulls:
         raise ConfigError(
@@ -97,6 +98,13 @@ def daughter_layout(db: Database, admin: Administration, mother: MotherLayout,
     entity = mother.entity
     catalog = db.columns(entity.table)
     protected = {p.lower() for p in admin.protected(entity.name)}
+    for name in admin.protected(entity.name):  # a typo here would let stamsync overwrite
+        resolve_column(db.administration, entity.table, name, catalog)
+        if name.lower() not in {f.lower() for f in mother.fields}:
+            raise DatabaseError(
+                f"Administration '{admin.name}': protected field '{name}' of '{entity.name}' "
+                f"is not one of the synced fields ({', '.join(mother.fields)}); correct "
+                "`protect` in the config.", administration=admin.name)
 
     def spell(name: str) -> str:
         return resolve_column(db.administration, entity.table, name, catalog)

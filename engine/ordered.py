@@ -31,12 +31,17 @@ def row_keys(width: int) -> KeysOf[tuple[Any, ...]]:
 
     def keys(page: list[tuple[Any, ...]]) -> list[Key]:
         found = list(map(take, page))
-        kinds = set(map(type, itertools.chain.from_iterable(found)))
-        if kinds <= {str, int}:
-            return found
+        values = list(itertools.chain.from_iterable(found))
+        kinds = set(map(type, values))
+        if kinds <= {str, int} and not (str in kinds and any(map(_padded, values))):
+            return found  # the usual case: nothing to normalize, decided in C
         return [normalize_key(k) for k in found]
 
     return keys
+
+
+def _padded(value: Any) -> bool:
+    return type(value) is str and value.endswith(" ")
 
 
 def entry_keys(page: list[Any]) -> list[Key]:
@@ -65,7 +70,15 @@ class OrderedStream(Generic[T]):
         while True:
             if self._at >= len(self._keys) and not self._next_page():
                 return keys, items
-            end = len(self._keys) if limit is None else bisect_right(self._keys, limit, self._at)
+            try:
+                end = (len(self._keys) if limit is None
+                       else bisect_right(self._keys, limit, self._at))
+            except TypeError:
+                raise DatabaseError(
+                    f"Administration '{self._administration}', {self._where}: key "
+                    f"{self._keys[self._at]!r} is of another type than the mother's key "
+                    f"{limit!r}. Give the key column the same type in every administration.",
+                    administration=self._administration) from None
             keys.extend(self._keys[self._at:end])
             items.extend(self._items[self._at:end])
             self._at = end

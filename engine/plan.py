@@ -56,13 +56,15 @@ class RecordPlan:
     base: Base | None = None  # the new base once written; None: leave the base as it is
     entry: Entry | None = None  # the new base already packed (creates)
     mother: bytes = b""  # the mother's compared values, packed (parking compares it)
+    raw_key: Key | None = None  # the key as the database spells it, for writing (else `key`)
 
 
 def plan_existing(rules: Rules, key: Key, mother: tuple[Any, ...], packed: bytes,
                   daughter: tuple[Any, ...], entry: Entry | None,
-                  mother_marker: Any = MISSING) -> RecordPlan:
+                  mother_marker: Any = MISSING, daughter_marker: Any = None) -> RecordPlan:
     """A selected record that exists in both. `packed` is `mother` packed; `mother_marker`
-    the mother's value of the on_remove column when it is not a synced field."""
+    and `daughter_marker` the two sides' values of the on_remove column (MISSING when the
+    mother has no such column)."""
     if entry is not None and entry[2] is None and entry[1] == packed and daughter == mother:
         return RecordPlan(key, "unchanged")  # the common case (the runner inlines it too)
     base = decode(entry, rules.fields) if entry is not None else Base(
@@ -76,9 +78,10 @@ def plan_existing(rules: Rules, key: Key, mother: tuple[Any, ...], packed: bytes
         index = rules.marker_index
         if index is not None:  # as if only the mother had moved: her value flows back
             base.mother[index], base.daughter[index] = MISSING, daughter[index]
-        elif rules.marker is not None and mother_marker is not MISSING:
+        elif (rules.marker is not None and mother_marker is not MISSING
+              and not same(mother_marker, daughter_marker)):
             columns.append(rules.marker.column)
-            before.append(None)
+            before.append(daughter_marker)
             after.append(mother_marker)
     conflicts: list[str] = []
     open_conflict = False

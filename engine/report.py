@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-Status = Literal["ok", "attention", "failed"]
+Status = Literal["ok", "attention", "failed", "running"]
+"""ok | attention | failed; `running` only in the history, for a run still under way."""
 Action = Literal["create", "update", "remove"]
 
 

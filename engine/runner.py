@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from engine.apply import write_chunk
+from engine.apply import RolledBack, write_chunk
 from engine.db import Database, connect
 from engine.db.base import Row, iterate_pages
 from engine.db.values import normalize, same
@@ -135,29 +135,29 @@ class EntitySync:
         skipped = chunk.skipped
         take_base, find = bases.pop, found_rows.get
         markers = chunk.markers if chunk.markers is not None else itertools.repeat(MISSING)
-        for key, values, mine, blob, marker in zip(
-                chunk.keys, chunk.values, compared, packed, markers, strict=False):
+        for key, raw, values, mine, blob, marker in zip(
+                chunk.keys, chunk.rows, chunk.values, compared, packed, markers, strict=False):
             entry = take_base(key, None)
             if parked is not None and parked(key, blob):
                 skipped += 1
                 continue
             found = find(key)
             if found is None:
-                plans.append(plan_create(key, fields, values, blob))
-            elif (entry is not None and entry[2] is None and entry[1] == blob
-                  and found[width:end] == mine):
-                unchanged += 1  # the common case, decided without a call
+                plan = plan_create(key, fields, values, blob)
+                plan.raw_key = raw[:width]
+                plans.append(plan)
+                continue
+            existing = self._existing(key, mine, blob, found, entry, marker)
+            if existing is None:
+                unchanged += 1
             else:
-                plan = plan_existing(rules, key, mine, blob, found[width:end], entry, marker)
-                if plan.outcome == "unchanged" and plan.base is None and not plan.conflicts:
-                    unchanged += 1
-                else:
-                    plans.append(plan)
+                plans.append(existing)
         for key, entry in bases.items():  # synced before, no longer selected
             found = find(key)
             marker = found[self._marker_at] if found and self._marker_at is not None else None
             leave = plan_leave(rules, key, found[width:end] if found else None, marker, entry)
             if leave is not None:
+                leave.raw_key = found[:width] if found else None
                 plans.append(leave)
         self.counts.unchanged += unchanged
         self.counts.skipped += skipped
@@ -181,17 +181,25 @@ class EntitySync:
         moved.update(itertools.compress(
             positions, map(operator.is_not, map(_EXTRA, entries), itertools.repeat(None))))
         plans = []
-        width, end = self._width, self._end
         for i in sorted(moved):
-            plan = plan_existing(self.layout.rules, chunk.keys[i], compared[i], packed[i],
-                                 rows[i][width:end], entries[i],
-                                 chunk.markers[i] if chunk.markers is not None else MISSING)
-            if plan.outcome == "unchanged" and plan.base is None and not plan.conflicts:
-                continue
-            plans.append(plan)
+            plan = self._existing(chunk.keys[i], compared[i], packed[i], rows[i], entries[i],
+                                  chunk.markers[i] if chunk.markers is not None else MISSING)
+            if plan is not None:
+                plans.append(plan)
         self.counts.unchanged += len(chunk.keys) - len(plans)
         self.counts.skipped += chunk.skipped
         self._queue(plans)
+
+    def _existing(self, key: Key, mine: tuple[Any, ...], blob: bytes, found: Row,
+                  entry: Entry | None, mother_marker: Any) -> RecordPlan | None:
+        """The plan for a record in both; None when nothing is to be written or recorded."""
+        at = self._marker_at
+        plan = plan_existing(self.layout.rules, key, mine, blob, found[self._width:self._end],
+                             entry, mother_marker, found[at] if at is not None else None)
+        if plan.outcome == "unchanged" and plan.base is None and not plan.conflicts:
+            return None
+        plan.raw_key = found[:self._width]
+        return plan
 
     def _queue(self, plans: list[RecordPlan]) -> None:
         """Gather plans over chunks until a transaction's worth is waiting: a few changes
@@ -223,7 +231,11 @@ class EntitySync:
             journal_id = run.in_state_transaction(functools.partial(
                 run.journal.add_pending, run.report.run_id, self.daughter.admin.name,
                 self.mother.entity.name, changes))
-            rejected = write_chunk(db, self.layout, written).rejected
+            try:
+                rejected = write_chunk(db, self.layout, written).rejected
+            except RolledBack:
+                run.in_state_transaction(functools.partial(run.journal.forget, journal_id))
+                raise
         tally = Counter(p.outcome for p in plans if p.key not in rejected)
         counts = self.counts
         counts.created += tally["created"]
@@ -236,8 +248,6 @@ class EntitySync:
                 counts.conflicts += 1
                 counts.open_conflicts += plan.open_conflict
         if dry_run:
-            for key, message in rejected.items():
-                self._failure(key, message, parked=False)
             return
         run.defer(functools.partial(self._advance, plans, journal_id, changes, rejected))
 
@@ -402,7 +412,7 @@ class Run:
     def _entity_failed(self, daughter: Daughter, entity: Entity, error: StamsyncError) -> None:
         """A daughter problem stops this entity in this daughter; the others go on."""
         report = daughter.report
-        message = str(error)
+        message = f"{entity.display_name} (table '{entity.table}'): {error}"
         report.error = message if not report.error else f"{report.error}\n{message}"
         report.status = "attention"
 
@@ -418,9 +428,7 @@ class Run:
         chosen = ({loose_key(k) for k in select.keys} if isinstance(select, SelectKeys)
                   else None)
         skip = {loose_key(k) for k in entity.skip}
-        marker_at = layout.marker_index
-        if marker_at is not None and marker_at < end:
-            marker_at = None  # the marker is a synced field: it flows like any other
+        marker_at = layout.marker_index  # the mother's value of the on_remove column, if any
         last: Key | None = None
         for page in iterate_pages(mother, layout.table, layout.columns, layout.key, CHUNK):
             keys = keys_of(page)

@@ -97,8 +97,8 @@ def load(path: str | os.PathLike[str]) -> Config:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(
-            f"{path}: no config file there. Create one with `stamsync settings`, or start from "
-            "the example in the README (`stamsync demo` writes one too).") from None
+            f"{path}: no config file there. Point --config at yours, or start from the example "
+            "in the README's config section (`stamsync demo` writes one too).") from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: cannot be read ({error}).") from error
     return parse(text, path)

@@ -145,7 +145,7 @@ def test_check_exit_codes(config: Path, group: Group,
 
 def test_show_unknown_run(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "show", "42", "--config", str(config))
-    assert code == 1 and "no run 42" in err and "stamsync history" in err
+    assert code == 2 and "no run 42" in err and "stamsync history" in err
 
 
 def test_version_and_demo_as_a_user_runs_them(tmp_path: Path) -> None:

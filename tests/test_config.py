@@ -596,7 +596,7 @@ def test_a_missing_file_says_how_to_create_one(tmp_path: Path) -> None:
     path = tmp_path / "nowhere" / "stamsync.toml"
     with pytest.raises(ConfigError) as info:
         load(path)
-    assert_names(str(info.value), path, "no config file", "stamsync settings")
+    assert_names(str(info.value), path, "no config file", "stamsync demo", "README")
 
 
 def test_a_config_error_is_an_invalid_configuration_with_exit_code_2(tmp_path: Path) -> None:

@@ -86,6 +86,8 @@ def test_killed_first_sync_then_rerun(big: tuple[Group, Path], after_chunks: int
     _kill_while_applying(config, state, 1, after_chunks)
     journalled = _journalled(state, 1)
     assert journalled >= after_chunks
+    (killed,) = engine.history(g.spec)
+    assert killed.status == "failed" and "interrupted" in (killed.error or "")
 
     before = sum(d.count() for d in g.daughters)
     rerun = g.sync()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
@@ -28,14 +29,15 @@ def _version() -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", metavar="FILE",
-                        help="the config file (default: $STAMSYNC_CONFIG, ./stamsync.toml, "
-                             "or the user's config folder)")
+    config_help = ("the config file (default: $STAMSYNC_CONFIG, ./stamsync.toml, or the "
+                   "user's config folder)")
+    common = argparse.ArgumentParser(add_help=False)  # --config after the command too
+    common.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS, help=config_help)
     parser = argparse.ArgumentParser(
-        prog="stamsync", parents=[common],
+        prog="stamsync",
         description="Keeps customers, suppliers and items of a mother administration the same "
                     "in its daughters.")
+    parser.add_argument("--config", metavar="FILE", help=config_help)
     parser.add_argument("--version", action="version", version=f"stamsync {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -83,6 +85,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("stamsync: stopped.", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return 0
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -164,11 +169,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print()
     report = engine.sync(config.spec)
     print(output.run_summary(report, _labels(config)))
+    command = sys.argv[0] if Path(sys.argv[0]).name == "stamsync" else "stamsync"
+    config_arg = shlex.quote(str(config_path.resolve()))
     print()
-    print("Next: change a record in data/holding.db and run")
-    print(f"  stamsync sync --config {config_path}")
-    print(f"  stamsync history --config {config_path}")
-    print(f"  stamsync show {report.run_id} --config {config_path}")
+    print(f"Next: change a record in {(folder / 'data' / 'holding.db').resolve()} and run")
+    print(f"  {command} sync --dry-run --config {config_arg}")
+    print(f"  {command} sync --config {config_arg}")
+    print(f"  {command} history --config {config_arg}")
+    print(f"  {command} show {report.run_id} --config {config_arg}")
     return report.exit_code
 
 

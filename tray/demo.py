@@ -15,10 +15,13 @@ from decimal import Decimal
 from pathlib import Path
 
 from faker import Faker
+from filelock import FileLock, Timeout
 
 from engine import (
     Administration,
+    ConfigError,
     Entity,
+    LockHeld,
     MarkRemoved,
     Policy,
     SelectAll,
@@ -46,14 +49,41 @@ UNITS = ("st", "doos", "kg", "m", "l", "pak")
 GROUPS = ("KANTOOR", "HORECA", "BOUW", "ICT", "SCHOON", "VERPAK")
 
 
+MARKER = ".stamsync-demo"
+"""A file the demo leaves in its folder: only such a folder is ever rebuilt."""
+
+
 def build_demo(folder: Path, records: int = 200, seed: int = 2026) -> Path:
-    """Create (or recreate) the demo in `folder`; return the config file's path."""
+    """Create (or recreate) the demo in `folder`; return the config file's path. A folder
+    that holds anything the demo did not make is refused, never overwritten."""
     data = folder / "data"
-    data.mkdir(parents=True, exist_ok=True)
     paths = {name: data / f"{name}.db" for name in ("holding", "noord", "zuid")}
     config_path = folder / "stamsync.toml"
-    for path in [*paths.values(), state_path_for(config_path.resolve())]:
-        path.unlink(missing_ok=True)
+    state = state_path_for(config_path.resolve())
+    if folder.exists() and any(folder.iterdir()) and not (folder / MARKER).exists():
+        raise ConfigError(
+            f"'{folder.resolve()}' is not empty and was not made by `stamsync demo`; the demo "
+            "will not overwrite it. Choose another folder with --dir.")
+    data.mkdir(parents=True, exist_ok=True)
+    (folder / MARKER).touch()
+    lock = FileLock(str(state) + ".lock", timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise LockHeld(f"A sync of the demo in '{folder.resolve()}' is running; try the demo "
+                       "again when it is done.") from None
+    try:
+        for path in [*paths.values(), state]:
+            for part in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+                part.unlink(missing_ok=True)
+        _fill(paths, records, seed)
+    finally:
+        lock.release()
+    _write_config(config_path, paths, state)
+    return config_path
+
+
+def _fill(paths: dict[str, Path], records: int, seed: int) -> None:
     for path in paths.values():
         with sqlite3.connect(path) as conn:
             conn.executescript(SCHEMA)
@@ -74,6 +104,9 @@ def build_demo(folder: Path, records: int = 200, seed: int = 2026) -> Path:
         existing[0][4] = str(existing[0][4]).upper()  # a local edit of the city: a conflict
         conn.executemany(f"INSERT INTO customers VALUES ({_marks(14)})", existing)
     conn.close()
+
+
+def _write_config(config_path: Path, paths: dict[str, Path], state: Path) -> None:
     fields = ("name", "street", "postcode", "city", "country", "vat_number", "iban", "email",
               "phone", "credit_limit", "payment_days", "blocked")
     spec = SyncSpec(
@@ -89,11 +122,10 @@ def build_demo(folder: Path, records: int = 200, seed: int = 2026) -> Path:
             Entity("suppliers", "suppliers", ("code",), None, "Crediteuren", SelectAll()),
             Entity("items", "items", ("code",), None, "Artikelen", SelectAll()),
         ),
-        state_path=state_path_for(config_path.resolve()),
+        state_path=state,
         policy=Policy.MOTHER_WINS,
     )
     save(Config(config_path, spec))
-    return config_path
 
 
 def _marks(n: int) -> str:

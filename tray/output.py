@@ -80,12 +80,14 @@ def changes_list(report: RunReport) -> str:
 
 
 def check_summary(report: CheckReport) -> str:
-    lines = [f"ok    {line}" for line in report.checked]
+    lines = [f"ok      {line}" for line in report.checked]
     for p in report.problems:
         where = ", ".join(x for x in (p.administration, p.entity) if x)
-        lines.append(f"{p.level.upper():<6}{where}: {p.message}" if where
-                     else f"{p.level.upper():<6}{p.message}")
-    verdict = {0: "All is well.", 1: "A daughter has a problem: fix it, then run check again.",
+        lines.append(f"{p.level.upper():<8}{where}: {p.message}" if where
+                     else f"{p.level.upper():<8}{p.message}")
+    warned = any(p.level == "warning" for p in report.problems)
+    verdict = {0: "All is well, but see the warnings above." if warned else "All is well.",
+               1: "A daughter has a problem: fix it, then run check again.",
                2: "The config or the mother has a problem: fix it, then run check again."}
     lines.append(verdict[report.exit_code])
     return "\n".join(lines)

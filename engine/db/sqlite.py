@@ -32,9 +32,12 @@ class SQLiteDatabase:
             )
             self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.Error as error:
+            advice = ("Another program holds it locked; try again when it is done."
+                      if "locked" in str(error) else
+                      "Check that the config points at the right file.")
             raise DatabaseError(
                 f"Administration '{administration}': '{self.path}' cannot be opened as a "
-                f"SQLite database ({error}). Check that the config points at the right file.",
+                f"SQLite database ({error}). {advice}",
                 administration=administration,
             ) from error
         self._tables: dict[str, list[str]] = {}
@@ -99,6 +102,14 @@ class SQLiteDatabase:
         quoted = [quote_identifier(k) for k in key]
         null = " OR ".join(f"{k} IS NULL" for k in quoted)
         nulls = self._query(f"SELECT count(*) FROM {quote_identifier(table)} WHERE {null}", ())
+        mixed = [k for k, q in zip(key, quoted, strict=True) if self._query(
+            f"SELECT count(DISTINCT typeof({q})) FROM {quote_identifier(table)} "
+            f"WHERE {q} IS NOT NULL", ())[0][0] > 1]
+        if mixed:
+            raise DatabaseError(
+                f"Administration '{self.administration}': key column '{mixed[0]}' of table "
+                f"'{table}' holds values of different types (numbers and text). Give every "
+                "record a key of one type.", administration=self.administration)
         group = ", ".join(quoted)
         dupes = self._query(
             f"SELECT {group} FROM {quote_identifier(table)} WHERE NOT ({null}) GROUP BY {group} "

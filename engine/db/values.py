@@ -59,8 +59,12 @@ def same_row(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
 
 
 def normalize_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
-    """Keys are compared and ordered after normalizing; str and int keys pass unchanged."""
+    """Keys are compared and ordered after normalizing (CHAR padding, Decimal scale, ...);
+    keys that are already plain text without padding, or whole numbers, pass unchanged."""
     for v in key:
-        if type(v) is not str and type(v) is not int:
+        if type(v) is str:
+            if v.endswith(" "):
+                return tuple(normalize(v) for v in key)
+        elif type(v) is not int:
             return tuple(normalize(v) for v in key)
     return key
