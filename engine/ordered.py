@@ -33,7 +33,13 @@ def row_keys(width: int) -> KeysOf[tuple[Any, ...]]:
         found = list(map(take, page))
         values = list(itertools.chain.from_iterable(found))
         kinds = set(map(type, values))
-        if kinds <= {str, int} and not (str in kinds and any(map(_padded, values))):
+        if kinds == {str}:
+            padded = any(map(str.endswith, values, itertools.repeat(" ")))
+        elif kinds <= {str, int}:
+            padded = any(map(_padded, values))
+        else:
+            padded = True
+        if not padded:
             return found  # the usual case: nothing to normalize, decided in C
         return [normalize_key(k) for k in found]
 
