@@ -13,7 +13,7 @@ from filelock import FileLock, Timeout
 
 from engine import runner
 from engine.checks import CheckReport, Problem, check
-from engine.errors import ConfigError, DatabaseError, LockHeld, RecordRejected, StamsyncError
+from engine.errors import ConfigError, DatabaseError, LockHeld, StamsyncError
 from engine.journal import Journal
 from engine.model import (
     Administration,
@@ -46,7 +46,6 @@ __all__ = [
     "Policy",
     "Problem",
     "RecordFailure",
-    "RecordRejected",
     "RunReport",
     "SelectAll",
     "SelectKeys",

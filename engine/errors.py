@@ -41,12 +41,6 @@ class DatabaseError(StamsyncError):
         self.administration = administration
 
 
-class RecordRejected(StamsyncError):
-    """A daughter refused one record (constraint, type, length); the others go on."""
-
-    title = "Record rejected"
-
-
 class LockHeld(StamsyncError):
     """Another stamsync process is syncing the same config."""
 

@@ -31,11 +31,6 @@ class Database(Protocol):
         """Up to `limit` rows with key greater than `after`, ordered by key (binary order)."""
         ...
 
-    def fetch(self, table: str, columns: Sequence[str], key: Sequence[str],
-              keys: Sequence[Row]) -> list[Row]:
-        """The rows with these keys (any order)."""
-        ...
-
     def count(self, table: str) -> int:
         """How many rows the table has (for a progress bar)."""
         ...

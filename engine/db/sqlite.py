@@ -85,16 +85,6 @@ class SQLiteDatabase:
         sql += f" ORDER BY {order} LIMIT {int(limit)}"
         return self._query(sql, params)
 
-    def fetch(self, table: str, columns: Sequence[str], key: Sequence[str],
-              keys: Sequence[Row]) -> list[Row]:
-        cols = ", ".join(quote_identifier(c) for c in columns)
-        match = " AND ".join(f"{quote_identifier(k)} = ?" for k in key)
-        sql = f"SELECT {cols} FROM {quote_identifier(table)} WHERE {match}"
-        rows: list[Row] = []
-        for k in keys:
-            rows.extend(self._query(sql, tuple(k)))
-        return rows
-
     def count(self, table: str) -> int:
         return int(self._query(f"SELECT count(*) FROM {quote_identifier(table)}", ())[0][0])
 

@@ -49,13 +49,15 @@ def _number(value: Decimal) -> int | Decimal:
 
 def same(a: Any, b: Any) -> bool:
     """True when two database values are the same value (see the module doc)."""
-    if a == b and type(a) is type(b):
-        return True
+    kind = type(a)
+    if kind is type(b):
+        if kind is str:
+            return a == b or a.rstrip(" ") == b.rstrip(" ")
+        if kind is int or kind is float or kind is bytes:
+            return bool(a == b)
+        if a == b:
+            return True
     return bool(normalize(a) == normalize(b))
-
-
-def same_row(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
-    return a == b or all(same(x, y) for x, y in zip(a, b, strict=True))
 
 
 def normalize_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
