@@ -52,7 +52,7 @@ def same(a: Any, b: Any) -> bool:
     kind = type(a)
     if kind is type(b):
         if kind is str:
-            return a == b or a.rstrip(" ") == b.rstrip(" ")
+            return bool(a == b or a.rstrip(" ") == b.rstrip(" "))
         if kind is int or kind is float or kind is bytes:
             return bool(a == b)
         if a == b:
