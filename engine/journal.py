@@ -46,13 +46,14 @@ class Journal:
             "UPDATE runs SET finished_at = ?, status = ?, report = ? WHERE id = ?",
             (report.finished_at, report.status, json.dumps(report.to_dict()), report.run_id))
 
-    def add_pending(self, run_id: int, daughter: str, entity: str,
-                    changes: list[Written]) -> int:
-        """Journal a chunk's changes (the caller commits, before the daughter commits them).
-        A create's values may be given packed (bytes): they are stored as they are."""
+    def add_pending(self, run_id: int, daughter: str, entity: str, changes: list[Written],
+                    status: str = "pending") -> int:
+        """Journal a chunk's changes (the caller commits, before the daughter commits them);
+        a dry run's changes are journalled as `planned`. A create's values may be given
+        packed (bytes): they are stored as they are."""
         cur = self.conn.execute(
             "INSERT INTO journal (run_id, daughter, entity, status, changes) "
-            "VALUES (?, ?, ?, 'pending', ?)", (run_id, daughter, entity, pack(changes)))
+            "VALUES (?, ?, ?, ?, ?)", (run_id, daughter, entity, status, pack(changes)))
         assert cur.lastrowid is not None
         return cur.lastrowid
 
@@ -98,7 +99,7 @@ class Journal:
                 yield Change(
                     daughter=daughter, entity=entity, key=tuple(key), action=action,
                     fields={c: (b, a) for c, b, a in zip(columns, olds, after, strict=True)},
-                    conflict=tuple(conflict), confirmed=status == "confirmed")
+                    conflict=tuple(conflict), status=status)
 
     @staticmethod
     def _report(run_id: int, status: str, finished_at: str | None, data: str) -> RunReport:

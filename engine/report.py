@@ -85,7 +85,13 @@ class Change:
     action: Action
     fields: dict[str, tuple[Any, Any]]
     conflict: tuple[str, ...] = ()
-    confirmed: bool = True
+    status: Literal["confirmed", "unconfirmed", "planned"] = "confirmed"
+    """confirmed: written; unconfirmed: the process stopped between journal and commit, so
+    it may or may not have reached the daughter; planned: a dry run's, never written."""
+
+    @property
+    def confirmed(self) -> bool:
+        return self.status == "confirmed"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -99,6 +105,7 @@ class Change:
             },
             "conflict": list(self.conflict),
             "confirmed": self.confirmed,
+            "status": self.status,
         }
 
 

@@ -221,16 +221,17 @@ class EntitySync:
         rejected: dict[Key, str] = {}
         changes: list[Written] = []
         journal_id = 0
-        if written and not dry_run:
-            db = self.daughter.db
-            assert db is not None
+        db = self.daughter.db
+        assert db is not None
+        if written:  # journalled first: `planned` in a dry run, else before the daughter commits
             packed_creates = self._identity
             changes = [(p.key, _ACTIONS[p.outcome], p.columns, p.before,
                         p.mother if packed_creates and p.outcome == "created" else p.after,
                         p.conflicts) for p in written]
             journal_id = run.in_state_transaction(functools.partial(
                 run.journal.add_pending, run.report.run_id, self.daughter.admin.name,
-                self.mother.entity.name, changes))
+                self.mother.entity.name, changes, "planned" if dry_run else "pending"))
+        if written and not dry_run:
             try:
                 rejected = write_chunk(db, self.layout, written).rejected
             except RolledBack:

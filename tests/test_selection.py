@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import engine
 from engine import Entity, MarkRemoved, SelectKeys, SelectWhere
 from tests.books import Group, make_group
 
@@ -122,7 +123,11 @@ def test_dry_run_writes_nothing_and_advances_no_base(group: Group) -> None:
     assert report.dry_run and group.counts(report)["created"] == 2
     assert group.counts(report)["conflicts"] == 1
     assert group.daughters[0].path.read_bytes() == before
+    planned = engine.show(group.spec, report.run_id).changes or []
+    assert {(c.key, c.action, c.status) for c in planned} == {
+        (("D100",), "update", "planned"), (("D101",), "create", "planned"),
+        (("D102",), "create", "planned")}
     # No base advanced: the real run sees exactly the same.
     real = group.sync()
     assert group.counts(real) == group.counts(report)
-    assert [r.dry_run for r in __import__("engine").history(group.spec)] == [False, True]
+    assert [r.dry_run for r in engine.history(group.spec)] == [False, True]

@@ -43,7 +43,8 @@ def run_summary(report: RunReport, labels: dict[str, str] | None = None) -> str:
             lines.append(f"! {daughter.name}, {failure.entity} {list(failure.key)}: "
                          f"{failure.message}{parked}")
     if report.dry_run:
-        lines.append("Dry run: nothing was written.")
+        lines.append(f"Dry run: nothing was written. `stamsync show {report.run_id}` lists "
+                     "every change it would make.")
     return "\n".join(lines)
 
 
@@ -68,15 +69,19 @@ def changes_list(report: RunReport) -> str:
         head = f"{change.daughter}  {change.entity} {list(change.key)}  {change.action}"
         if change.conflict:
             head += f"  (conflict: {', '.join(change.conflict)})"
-        if not change.confirmed:
+        if change.status == "unconfirmed":
             head += "  (unconfirmed: the run stopped before the daughter confirmed it)"
+        elif change.status == "planned":
+            head += "  (dry run: would be written)"
         lines.append(head)
         for name, (before, after) in change.fields.items():
             if change.action == "create":
                 lines.append(f"    {name}: {after!r}")
             else:
                 lines.append(f"    {name}: {before!r} -> {after!r}")
-    return "\n".join(lines) if lines else "This run wrote nothing."
+    if lines:
+        return "\n".join(lines)
+    return "This run would write nothing." if report.dry_run else "This run wrote nothing."
 
 
 def check_summary(report: CheckReport) -> str:
