@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from engine.db import Database
-from engine.db.base import resolve_column
+from engine.db.base import iterate_pages, resolve_column
+from engine.db.values import loose_key, same
 from engine.errors import ConfigError, DatabaseError
-from engine.model import Administration, Entity, Policy, SelectWhere
+from engine.model import Administration, Entity, Policy, SelectKeys, SelectWhere
 from engine.plan import Rules
 
 
@@ -89,8 +90,44 @@ def mother_layout(db: Database, entity: Entity) -> MotherLayout:
             f"{where}: key {', '.join(key)} is not unique; these values occur more than once: "
             f"{shown}. Make the key unique or choose another key for '{entity.name}'; nothing "
             "was synced for it.")
-    return MotherLayout(entity, entity.table, key, fields, tuple(columns), select_index,
-                        marker_index)
+    layout = MotherLayout(entity, entity.table, key, fields, tuple(columns), select_index,
+                          marker_index)
+    if entity.on_remove is not None and not _selects_any(db, layout):
+        raise ConfigError(
+            f"{where}: no record is selected for '{entity.name}' ({_describe(db, entity)}), "
+            f"so on_remove would mark every synced record in every daughter as removed. "
+            "Check `select` (and that the table is filled); nothing was synced.",
+            title="Nothing selected")
+    return layout
+
+
+def _describe(db: Database, entity: Entity) -> str:
+    select = entity.select
+    if db.count(entity.table) == 0:
+        return "the table is empty"
+    if isinstance(select, SelectWhere):
+        return f"select {select.column} = {select.equals!r}"
+    if isinstance(select, SelectKeys):
+        return f"select keys {sorted(map(list, select.keys))}"
+    return "select all"
+
+
+def _selects_any(db: Database, layout: MotherLayout) -> bool:
+    """Whether the selection finds at least one mother record (stops at the first)."""
+    select = layout.entity.select
+    width = len(layout.key)
+    if isinstance(select, SelectWhere):
+        assert layout.select_index is not None
+        columns = (*layout.key, layout.columns[layout.select_index])
+        return any(same(row[width], select.equals)
+                   for page in iterate_pages(db, layout.table, columns, layout.key, 5000)
+                   for row in page)
+    if isinstance(select, SelectKeys):
+        wanted = {loose_key(k) for k in select.keys}
+        return any(loose_key(row) in wanted
+                   for page in iterate_pages(db, layout.table, layout.key, layout.key, 5000)
+                   for row in page)
+    return db.count(layout.table) > 0
 
 
 def daughter_layout(db: Database, admin: Administration, mother: MotherLayout,

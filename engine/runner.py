@@ -11,14 +11,14 @@ import itertools
 import operator
 import sqlite3
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from engine.apply import RolledBack, write_chunk
 from engine.db import Database, connect
 from engine.db.base import Row, iterate_pages
-from engine.db.values import normalize, same
+from engine.db.values import loose_key, same
 from engine.errors import DatabaseError, StamsyncError
 from engine.journal import Journal, Written
 from engine.layout import DaughterLayout, MotherLayout, daughter_layout, mother_layout
@@ -42,11 +42,6 @@ Progress = Callable[[str, int, int], None]
 
 def utc_now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-def loose_key(key: Sequence[Any]) -> tuple[str, ...]:
-    """A key as the config spells it: `skip = ["100"]` matches an integer key 100 too."""
-    return tuple(str(normalize(v)) for v in key)
 
 
 @dataclass

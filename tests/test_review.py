@@ -148,3 +148,18 @@ def test_config_before_or_after_the_command(group: Group,
     assert main(["--config", str(path), "sync"]) == 0
     assert main(["history", "--config", str(path)]) == 0
     assert "Daughter1" in capsys.readouterr().out
+
+
+def test_a_selection_matching_nothing_never_marks_everything_removed(group: Group) -> None:
+    group.entity = replace(group.entity, select=SelectWhere("vvsync", "J"),
+                           on_remove=MarkRemoved("blocked", "J"))
+    group.sync()
+    group.entity = replace(group.entity, select=SelectWhere("vvsync", "j"))  # a typo
+    with pytest.raises(ConfigError, match=r"no record is selected .*vvsync = 'j'"):
+        group.sync()
+    assert {r["blocked"] for r in group.daughters[0].rows().values()} == {"N"}
+    group.entity = replace(group.entity, select=SelectWhere("vvsync", "J"))
+    group.mother.execute("DELETE FROM customers")  # an emptied mother table
+    with pytest.raises(ConfigError, match="the table is empty"):
+        group.sync()
+    assert {r["blocked"] for r in group.daughters[0].rows().values()} == {"N"}

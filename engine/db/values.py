@@ -70,3 +70,8 @@ def normalize_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
         elif type(v) is not int:
             return tuple(normalize(v) for v in key)
     return key
+
+
+def loose_key(key: tuple[Any, ...]) -> tuple[str, ...]:
+    """A key as the config spells it: `skip = ["100"]` matches an integer key 100 too."""
+    return tuple(str(normalize(v)) for v in key)
