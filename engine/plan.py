@@ -66,7 +66,7 @@ def plan_existing(rules: Rules, key: Key, mother: tuple[Any, ...], packed: bytes
     and `daughter_marker` the two sides' values of the on_remove column (MISSING when the
     mother has no such column)."""
     if entry is not None and entry[2] is None and entry[1] == packed and daughter == mother:
-        return RecordPlan(key, "unchanged")  # the common case (the runner inlines it too)
+        return RecordPlan(key, "unchanged")  # the common case (the runner decides it per page)
     base = decode(entry, rules.fields) if entry is not None else Base(
         [MISSING] * len(mother), [MISSING] * len(mother), False)
     columns: list[str] = []
@@ -110,8 +110,9 @@ def plan_existing(rules: Rules, key: Key, mother: tuple[Any, ...], packed: bytes
         new_m[i] = new_d[i] = m
     new_base = Base(new_m, new_d, False)
     if not columns:
-        changed_base = entry is None or came_back or any(
-            a is not b for a, b in zip(new_m + new_d, base.mother + base.daughter, strict=True))
+        changed_base = entry is None or came_back or not all(
+            a is b or (type(a) is type(b) and a == b)
+            for a, b in zip(new_m + new_d, base.mother + base.daughter, strict=True))
         return RecordPlan(key, "unchanged", conflicts=tuple(conflicts),
                           open_conflict=open_conflict, base=new_base if changed_base else None,
                           mother=packed)

@@ -31,6 +31,7 @@ Entry = tuple[Key, bytes, dict[str, Any] | None]
 
 PARK_AFTER_FAILED_RUNS = 3
 _COMPACT_MIN = 5000
+_SEGMENT = 5000  # entries per segment written by compaction
 
 
 @dataclass(slots=True)
@@ -190,7 +191,7 @@ class BaseStore:
         self.conn.execute("BEGIN")
         for entry in itertools.chain.from_iterable(fresh.entries()):
             chunk.append(entry)
-            if len(chunk) == 2000:
+            if len(chunk) == _SEGMENT:
                 flush()
         if chunk:
             flush()

@@ -3,6 +3,8 @@ administrations."""
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
 import engine
@@ -173,3 +175,22 @@ def test_records_only_in_the_daughter_are_left_alone(synced: Group) -> None:
     report = synced.sync()
     assert synced.daughters[0].row("D900")["name"] == "Eigen klant"
     assert synced.counts(report)["removed"] == 0
+
+
+def test_an_agreed_daughter_wins_value_is_not_stored_again_every_run(group: Group) -> None:
+    group.policy = Policy.DAUGHTER_WINS
+    group.sync()
+    group.daughters[0].set("D100", city="Almere")
+    group.sync()
+
+    def deltas() -> int:
+        conn = sqlite3.connect(group.spec.state_path)
+        try:
+            return int(conn.execute("SELECT count(*) FROM base_delta").fetchone()[0])
+        finally:
+            conn.close()
+
+    before = deltas()
+    for _ in range(3):
+        assert group.counts(group.sync())["unchanged"] == 3
+    assert deltas() == before  # nothing moved, so no base was written
