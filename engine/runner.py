@@ -200,8 +200,9 @@ class EntitySync:
         """Gather plans over chunks until a transaction's worth is waiting: a few changes
         spread over a large table then cost one transaction, not one per chunk."""
         self._pending.extend(plans)
-        if len(self._pending) >= CHUNK:
-            self.flush()
+        while len(self._pending) >= CHUNK:
+            batch, self._pending = self._pending[:CHUNK], self._pending[CHUNK:]
+            self._record(batch)
 
     def flush(self) -> None:
         """Write (or, in a dry run, count) what is waiting."""
