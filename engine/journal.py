@@ -71,6 +71,20 @@ class Journal:
         """The daughter rolled the chunk back: nothing of it was written."""
         self.conn.execute("DELETE FROM journal WHERE id = ?", (journal_id,))
 
+    def unconfirmed(self, daughter: str, entity: str) -> list[tuple[int, list[Written]]]:
+        """Chunks a killed process journalled but could not confirm."""
+        return [(journal_id, unpack(blob)) for journal_id, blob in self.conn.execute(
+            "SELECT id, changes FROM journal WHERE daughter = ? AND entity = ? "
+            "AND status = 'unconfirmed' ORDER BY id", (daughter, entity)).fetchall()]
+
+    def settle(self, journal_id: int, landed: bool) -> None:
+        """An unconfirmed chunk was found in the daughter (confirm it) or not (forget it)."""
+        if landed:
+            self.conn.execute("UPDATE journal SET status = 'confirmed' WHERE id = ?",
+                              (journal_id,))
+        else:
+            self.forget(journal_id)
+
     def history(self, limit: int) -> list[RunReport]:
         rows = self.conn.execute(
             "SELECT id, status, finished_at, report FROM runs ORDER BY id DESC LIMIT ?",

@@ -27,7 +27,7 @@ from engine.ordered import OrderedStream, ensure_rising, entry_keys, row_keys
 from engine.plan import RecordPlan, plan_create, plan_existing, plan_leave
 from engine.report import DaughterReport, EntityCounts, RecordFailure, RunReport
 from engine.state import MISSING, BaseStore, Entry, FailureStore, encode
-from engine.storage import pack
+from engine.storage import pack, unpack
 
 CHUNK = 5000
 """Rows per daughter transaction: short, so people working in a daughter are not blocked."""
@@ -278,6 +278,14 @@ class EntitySync:
             failures.append(RecordFailure(self.mother.entity.name, key, message, parked))
 
 
+def _holds(db: Database, layout: DaughterLayout, change: Written) -> bool:
+    """Whether the daughter holds what this journalled change wrote."""
+    key, _, columns, _, after, _ = change
+    values = unpack(after) if isinstance(after, bytes) else after
+    row = db.fetch_row(layout.table, layout.spell(columns), layout.key, key)
+    return row is not None and all(map(same, row, values))
+
+
 _BLOB = operator.itemgetter(1)
 _EXTRA = operator.itemgetter(2)
 _ACTIONS = {"created": "create", "updated": "update", "removed": "remove"}
@@ -338,6 +346,8 @@ class Run:
             counts = daughter.report.counts(entity.name)
             try:
                 dlayout = daughter_layout(daughter.db, daughter.admin, layout, self.spec.policy)
+                if not self.report.dry_run:
+                    self._reconcile(daughter.db, daughter.admin.name, entity.name, dlayout)
                 fields = dlayout.rules.fields
                 syncs.append(EntitySync(
                     daughter, dlayout, layout, self, counts,
@@ -361,6 +371,17 @@ class Run:
         for sync in self._working(syncs):
             if not self.report.dry_run:
                 sync.bases.compact_if_needed()
+
+    def _reconcile(self, db: Database, daughter: str, entity: str,
+                   layout: DaughterLayout) -> None:
+        """Settle the chunks a killed run journalled but never confirmed. A chunk is one
+        daughter transaction, so it landed whole or not at all: it landed when (most of)
+        its records hold the values it wrote. Checked before this run writes anything."""
+        for journal_id, changes in self.journal.unconfirmed(daughter, entity):
+            sample = changes[:50]
+            landed = sum(_holds(db, layout, change) for change in sample) * 2 >= len(sample)
+            self.in_state_transaction(functools.partial(self.journal.settle, journal_id,
+                                                        landed))
 
     def defer(self, work: Callable[[], None]) -> None:
         """State work that may wait for the next state transaction (fewer durable commits)."""

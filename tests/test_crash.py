@@ -93,9 +93,14 @@ def test_killed_first_sync_then_rerun(big: tuple[Group, Path], after_chunks: int
     rerun = g.sync()
     _assert_same_everywhere(g)
     assert sum(g.counts(rerun, i)["created"] for i in range(2)) == 2 * RECORDS - before
-    assert _journalled(state, 1) == journalled  # the killed run's journal is kept
+    # The killed run's journal is kept: every chunk the daughters committed is confirmed;
+    # at most the one chunk per daughter that was rolled back by the kill is gone.
     killed = engine.show(g.spec, 1)
     assert killed.status == "failed" and "interrupted" in (killed.error or "")
+    assert journalled - 2 <= _journalled(state, 1) <= journalled
+    assert all(c.confirmed for c in killed.changes or [])
+    written_by_kill = sum(1 for c in killed.changes or [] if c.action == "create")
+    assert written_by_kill == before  # exactly the records that were in the daughters
     # The bases are consistent: a third run finds nothing to do and no conflicts.
     third = g.sync()
     for i in range(2):
@@ -117,7 +122,43 @@ def test_killed_update_run_then_rerun(big: tuple[Group, Path]) -> None:
     assert all(g.counts(third, i)["unchanged"] == RECORDS for i in range(2))
     # Every change is in the journal, confirmed exactly once, the local edit as a conflict.
     changes = [c for run in (2, rerun.run_id) for c in engine.show(g.spec, run).changes or []]
-    confirmed = [(c.daughter, c.key) for c in changes if c.confirmed]
+    assert all(c.confirmed for c in changes)  # unconfirmed chunks were settled by the re-run
+    confirmed = [(c.daughter, c.key) for c in changes]
     assert len(confirmed) == len(set(confirmed)) == 2 * (RECORDS // 2) + 1
     (local,) = [c for c in changes if c.key == ("D000001",) and c.confirmed]
     assert local.conflict == ("name",) and local.fields["name"] == ("Lokaal", "Klant 1")
+
+
+def _interrupt(*args: object, **kwargs: object) -> None:
+    raise KeyboardInterrupt  # the process stops here, as if killed
+
+
+def test_a_chunk_that_landed_before_the_kill_is_confirmed_by_the_next_run(
+        group: Group, monkeypatch: pytest.MonkeyPatch) -> None:
+    import engine.runner
+
+    monkeypatch.setattr(engine.runner.EntitySync, "_advance", _interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        group.sync()
+    monkeypatch.undo()
+    assert group.daughters[0].count() == 3  # the daughter committed, the journal did not
+    assert not any(c.confirmed for c in engine.show(group.spec, 1).changes or [])
+    report = group.sync()
+    assert group.counts(report)["unchanged"] == 3  # equal values: the bases are adopted
+    first = engine.show(group.spec, 1).changes or []
+    assert len(first) == 3 and all(c.confirmed for c in first)
+
+
+def test_a_chunk_the_kill_rolled_back_is_dropped_from_the_journal(
+        group: Group, monkeypatch: pytest.MonkeyPatch) -> None:
+    import engine.runner
+
+    monkeypatch.setattr(engine.runner, "write_chunk", _interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        group.sync()
+    monkeypatch.undo()
+    assert group.daughters[0].count() == 0
+    report = group.sync()
+    assert group.counts(report)["created"] == 3
+    assert engine.show(group.spec, 1).changes == []
+    assert len(engine.show(group.spec, report.run_id).changes or []) == 3

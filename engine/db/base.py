@@ -35,6 +35,11 @@ class Database(Protocol):
         """How many rows the table has (for a progress bar)."""
         ...
 
+    def fetch_row(self, table: str, columns: Sequence[str], key: Sequence[str],
+                  values: Row) -> Row | None:
+        """The columns of the row with this key, or None."""
+        ...
+
     def key_problems(self, table: str, key: Sequence[str], limit: int = 5) -> tuple[int, list[Row]]:
         """How many rows have a NULL key column, and up to `limit` keys that occur twice."""
         ...

@@ -85,6 +85,14 @@ class SQLiteDatabase:
         sql += f" ORDER BY {order} LIMIT {int(limit)}"
         return self._query(sql, params)
 
+    def fetch_row(self, table: str, columns: Sequence[str], key: Sequence[str],
+                  values: Row) -> Row | None:
+        cols = ", ".join(quote_identifier(c) for c in columns)
+        match = " AND ".join(f"{quote_identifier(k)} = ?" for k in key)
+        rows = self._query(f"SELECT {cols} FROM {quote_identifier(table)} WHERE {match}",
+                           tuple(values))
+        return rows[0] if rows else None
+
     def count(self, table: str) -> int:
         return int(self._query(f"SELECT count(*) FROM {quote_identifier(table)}", ())[0][0])
 
