@@ -77,11 +77,12 @@ class Journal:
             "SELECT id, changes FROM journal WHERE daughter = ? AND entity = ? "
             "AND status = 'unconfirmed' ORDER BY id", (daughter, entity)).fetchall()]
 
-    def settle(self, journal_id: int, landed: bool) -> None:
-        """An unconfirmed chunk was found in the daughter (confirm it) or not (forget it)."""
-        if landed:
-            self.conn.execute("UPDATE journal SET status = 'confirmed' WHERE id = ?",
-                              (journal_id,))
+    def settle(self, journal_id: int, held: list[Written]) -> None:
+        """Keep, confirmed, the changes of an unconfirmed chunk that the daughter holds;
+        forget the chunk when it holds none of them."""
+        if held:
+            self.conn.execute("UPDATE journal SET status = 'confirmed', changes = ? WHERE id = ?",
+                              (pack(held), journal_id))
         else:
             self.forget(journal_id)
 

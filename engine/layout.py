@@ -108,7 +108,7 @@ def _describe(db: Database, entity: Entity) -> str:
     if isinstance(select, SelectWhere):
         return f"select {select.column} = {select.equals!r}"
     if isinstance(select, SelectKeys):
-        return f"select keys {sorted(map(list, select.keys))}"
+        return f"select keys {sorted(map(list, select.keys), key=repr)}"
     return "select all"
 
 

@@ -279,9 +279,12 @@ class EntitySync:
 
 
 def _holds(db: Database, layout: DaughterLayout, change: Written) -> bool:
-    """Whether the daughter holds what this journalled change wrote."""
+    """Whether the daughter holds what this journalled change wrote. KeyError or
+    ValueError when the change no longer fits the layout (the config changed)."""
     key, _, columns, _, after, _ = change
     values = unpack(after) if isinstance(after, bytes) else after
+    if len(key) != len(layout.key):
+        raise ValueError("the key changed since")
     row = db.fetch_row(layout.table, layout.spell(columns), layout.key, key)
     return row is not None and all(map(same, row, values))
 
@@ -374,14 +377,17 @@ class Run:
 
     def _reconcile(self, db: Database, daughter: str, entity: str,
                    layout: DaughterLayout) -> None:
-        """Settle the chunks a killed run journalled but never confirmed. A chunk is one
-        daughter transaction, so it landed whole or not at all: it landed when (most of)
-        its records hold the values it wrote. Checked before this run writes anything."""
+        """Settle the chunks a killed run journalled but never confirmed, before this run
+        writes anything: each change the daughter holds is confirmed, the others (rolled
+        back, or rejected by the daughter) are dropped. A chunk that cannot be checked (the
+        config changed since) stays unconfirmed."""
         for journal_id, changes in self.journal.unconfirmed(daughter, entity):
-            sample = changes[:50]
-            landed = sum(_holds(db, layout, change) for change in sample) * 2 >= len(sample)
+            try:
+                held = [change for change in changes if _holds(db, layout, change)]
+            except (KeyError, ValueError, DatabaseError):
+                continue
             self.in_state_transaction(functools.partial(self.journal.settle, journal_id,
-                                                        landed))
+                                                        held))
 
     def defer(self, work: Callable[[], None]) -> None:
         """State work that may wait for the next state transaction (fewer durable commits)."""

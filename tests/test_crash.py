@@ -162,3 +162,54 @@ def test_a_chunk_the_kill_rolled_back_is_dropped_from_the_journal(
     assert group.counts(report)["created"] == 3
     assert engine.show(group.spec, 1).changes == []
     assert len(engine.show(group.spec, report.run_id).changes or []) == 3
+
+
+def _kill_after_the_daughter_commits(monkeypatch: pytest.MonkeyPatch) -> None:
+    import engine.runner
+
+    real = engine.runner.write_chunk
+
+    def write_then_die(*args: object) -> object:
+        real(*args)
+        raise KeyboardInterrupt  # killed after the daughter committed
+
+    monkeypatch.setattr(engine.runner, "write_chunk", write_then_die)
+
+
+@pytest.mark.parametrize("rejected", [1, 2])
+def test_settling_keeps_exactly_the_changes_the_daughter_holds(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rejected: int) -> None:
+    g = make_group(tmp_path)
+    g.daughters[0].execute("DROP TABLE customers")
+    g.daughters[0].execute(CUSTOMERS.replace("city TEXT,", "city TEXT CHECK (city <> 'Bad'),"))
+    for code in ("A", "B", "C"):
+        g.mother.add(code, f"Klant {code}")
+    g.sync()
+    g.mother.set("A", name="Klant A nieuw")  # accepted
+    for code in "BC"[:rejected]:
+        g.mother.set(code, city="Bad")  # rejected by the daughter's CHECK
+    _kill_after_the_daughter_commits(monkeypatch)
+    with pytest.raises(KeyboardInterrupt):
+        g.sync()
+    monkeypatch.undo()
+    g.sync()
+    settled = engine.show(g.spec, 2).changes or []
+    assert [(c.key, c.status) for c in settled] == [(("A",), "confirmed")]
+    assert settled[0].fields == {"name": ("Klant A", "Klant A nieuw")}
+
+
+def test_a_config_changed_after_a_kill_does_not_stop_later_syncs(
+        group: Group, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataclasses import replace
+
+    group.sync()
+    group.mother.set("D100", city="Amsterdam")
+    _kill_after_the_daughter_commits(monkeypatch)
+    with pytest.raises(KeyboardInterrupt):
+        group.sync()
+    monkeypatch.undo()
+    group.entity = replace(group.entity, fields=("name", "credit", "blocked"))  # no city
+    assert group.sync().status == "ok"
+    assert group.sync().status == "ok"
+    (change,) = engine.show(group.spec, 2).changes or []
+    assert change.status == "unconfirmed"  # it cannot be checked any more; kept as it was

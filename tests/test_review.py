@@ -163,3 +163,12 @@ def test_a_selection_matching_nothing_never_marks_everything_removed(group: Grou
     with pytest.raises(ConfigError, match="the table is empty"):
         group.sync()
     assert {r["blocked"] for r in group.daughters[0].rows().values()} == {"N"}
+
+
+def test_the_nothing_selected_message_copes_with_keys_of_mixed_types(group: Group) -> None:
+    from engine import SelectKeys
+
+    group.entity = replace(group.entity, select=SelectKeys(frozenset({(100,), ("D999",)})),
+                           on_remove=MarkRemoved("blocked", "J"))
+    with pytest.raises(ConfigError, match="no record is selected"):
+        group.sync()
