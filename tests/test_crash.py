@@ -79,7 +79,7 @@ def big(tmp_path: Path) -> tuple[Group, Path]:
     return g, config
 
 
-@pytest.mark.parametrize("after_chunks", [1, 4, 9])
+@pytest.mark.parametrize("after_chunks", [1, 4, 8])
 def test_killed_first_sync_then_rerun(big: tuple[Group, Path], after_chunks: int) -> None:
     g, config = big
     state = g.spec.state_path
@@ -114,7 +114,7 @@ def test_killed_update_run_then_rerun(big: tuple[Group, Path]) -> None:
     g.mother.execute("UPDATE customers SET city = 'Zeist', credit = credit + 1 "
                      "WHERE CAST(substr(code, 2) AS INTEGER) % 2 = 0")
     g.daughters[1].execute("UPDATE customers SET name = 'Lokaal' WHERE code = 'D000001'")
-    _kill_while_applying(config, g.spec.state_path, 2, 5)
+    _kill_while_applying(config, g.spec.state_path, 2, 3)
     rerun = g.sync()
     assert sum(g.counts(rerun, i)["created"] for i in range(2)) == 0
     _assert_same_everywhere(g)
