@@ -55,6 +55,7 @@ __all__ = [
     "SyncSpec",
     "check",
     "history",
+    "locked",
     "show",
     "sync",
 ]
@@ -66,7 +67,7 @@ def sync(spec: SyncSpec, *, dry_run: bool = False, entities: Sequence[str] = (),
     config or the mother's data cannot be used, LockHeld when another sync runs."""
     chosen_entities = _pick(spec.entities, entities, "entity", "--entity")
     chosen_daughters = _pick(spec.daughters, daughters, "daughter", "--daughter")
-    with _locked(spec), _state(spec.state_path) as state:
+    with locked(spec.state_path), _state(spec.state_path) as state:
         journal = Journal(state)
         journal.close_interrupted()
         report = RunReport(run_id=0, started_at=utc_now(), dry_run=dry_run)
@@ -102,7 +103,7 @@ def show(spec: SyncSpec, run_id: int) -> RunReport:
 def _close_interrupted(spec: SyncSpec, journal: Journal) -> None:
     """A run left 'running' while no process holds the lock was killed: say so."""
     try:
-        with _locked(spec):
+        with locked(spec.state_path):
             journal.close_interrupted()
     except LockHeld:
         pass  # a sync is under way: its run shows as running
@@ -138,8 +139,9 @@ def _pick(items: tuple[_Named, ...], names: Sequence[str], what: str,
 
 
 @contextmanager
-def _locked(spec: SyncSpec) -> Iterator[None]:
-    lock_path = spec.state_path.with_name(spec.state_path.name + ".lock")
+def locked(state_path: Path) -> Iterator[None]:
+    """Hold the one lock per config that keeps two processes from syncing it at once."""
+    lock_path = state_path.with_name(state_path.name + ".lock")
     lock = FileLock(lock_path, timeout=0)
     try:
         lock.acquire()

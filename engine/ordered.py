@@ -18,6 +18,7 @@ from typing import Any, Generic, TypeVar
 from engine.db.values import normalize_key
 from engine.errors import DatabaseError
 from engine.model import Key
+from engine.state import entry_key
 
 T = TypeVar("T")
 
@@ -51,7 +52,7 @@ def _padded(value: Any) -> bool:
 
 
 def entry_keys(page: list[Any]) -> list[Key]:
-    return [entry[0] for entry in page]
+    return list(map(entry_key, page))
 
 
 class OrderedStream(Generic[T]):

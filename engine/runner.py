@@ -26,7 +26,7 @@ from engine.model import Administration, Entity, Key, SelectKeys, SelectWhere, S
 from engine.ordered import OrderedStream, ensure_rising, entry_keys, row_keys
 from engine.plan import RecordPlan, plan_create, plan_existing, plan_leave
 from engine.report import DaughterReport, EntityCounts, RecordFailure, RunReport
-from engine.state import MISSING, BaseStore, Entry, FailureStore, encode
+from engine.state import MISSING, BaseStore, Entry, FailureStore, encode, entry_key
 from engine.storage import pack, unpack
 
 CHUNK = 5000
@@ -263,7 +263,7 @@ class EntitySync:
                 entries.append(plan.entry)
             elif plan.base is not None:
                 entries.append(encode(plan.key, fields, plan.base))
-        self.bases.save(sorted(entries, key=_first))
+        self.bases.save(sorted(entries, key=entry_key))
         mother_of = {p.key: p.mother for p in plans if p.key in rejected}
         for key, message in rejected.items():
             self._failure(key, message, self.failures.failed(key, mother_of[key], message))
@@ -292,10 +292,6 @@ def _holds(db: Database, layout: DaughterLayout, change: Written) -> bool:
 _BLOB = operator.itemgetter(1)
 _EXTRA = operator.itemgetter(2)
 _ACTIONS = {"created": "create", "updated": "update", "removed": "remove"}
-
-
-def _first(entry: Entry) -> Key:
-    return entry[0]
 
 
 @dataclass

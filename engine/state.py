@@ -75,7 +75,7 @@ def encode(key: Key, fields: Sequence[str], base: Base) -> Entry:
     return (key, pack(values), extra or None)
 
 
-def _first(entry: Entry) -> Key:
+def entry_key(entry: Entry) -> Key:
     return entry[0]
 
 
@@ -128,7 +128,7 @@ class BaseStore:
     def entries(self) -> Iterator[list[Entry]]:
         """Every entry in key order, a page at a time: the segments with the delta merged in
         (the delta wins)."""
-        pending = sorted(self._delta.values(), key=_first)
+        pending = sorted(self._delta.values(), key=entry_key)
         pending_keys = [e[0] for e in pending]
         i = 0
         for seq in self._segments:
@@ -143,7 +143,7 @@ class BaseStore:
                 items = [newer.pop(e[0], e) for e in items]
                 if newer:
                     items.extend(newer.values())
-                    items.sort(key=_first)
+                    items.sort(key=entry_key)
                 i = end
             yield items
         if i < len(pending):

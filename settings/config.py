@@ -305,16 +305,21 @@ class _Reader:
             self.table(value, f"{where} select", ("keys",))
             return SelectKeys(frozenset(self.keys(value["keys"], width, f"{where} select.keys")))
         if isinstance(value, Mapping):
-            self.table(value, f"{where} select", ("column", "equals"),
-                       required=("column", "equals"))
-            column = value.get("column")
-            if not isinstance(column, str) or not column.strip():
-                self.fail(f"{where} select", "'column' must be a column name.")
-                return None
-            return SelectWhere(column.strip(), value.get("equals"))
+            pair = self.column_and(value, "equals", f"{where} select")
+            return SelectWhere(*pair) if pair else None
         self.fail(where, 'select must be "all", { column = "VVSYNC", equals = "J" } or '
                          '{ keys = ["D100", "D101"] }.')
         return None
+
+    def column_and(self, value: Mapping[str, Any], other: str,
+                   where: str) -> tuple[str, Any] | None:
+        """A table `{ column = "NAME", <other> = value }`: the column name and the value."""
+        self.table(value, where, ("column", other), required=("column", other))
+        column = value.get("column")
+        if not isinstance(column, str) or not column.strip():
+            self.fail(where, "'column' must be a column name.")
+            return None
+        return column.strip(), value.get(other)
 
     def keys(self, value: Any, width: int, where: str) -> list[Key]:
         if not isinstance(value, list):
@@ -334,13 +339,8 @@ class _Reader:
         if value == "keep":
             return None
         if isinstance(value, Mapping):
-            self.table(value, f"{where} on_remove", ("column", "value"),
-                       required=("column", "value"))
-            column = value.get("column")
-            if not isinstance(column, str) or not column.strip():
-                self.fail(f"{where} on_remove", "'column' must be a column name.")
-                return None
-            return MarkRemoved(column.strip(), value.get("value"))
+            pair = self.column_and(value, "value", f"{where} on_remove")
+            return MarkRemoved(*pair) if pair else None
         self.fail(where, 'on_remove must be "keep" or { column = "blocked", value = 1 }.')
         return None
 

@@ -15,18 +15,17 @@ from decimal import Decimal
 from pathlib import Path
 
 from faker import Faker
-from filelock import FileLock, Timeout
 
 from engine import (
     Administration,
     ConfigError,
     Entity,
-    LockHeld,
     MarkRemoved,
     Policy,
     SelectAll,
     SelectWhere,
     SyncSpec,
+    locked,
 )
 from settings import Config, save, state_path_for
 
@@ -66,19 +65,11 @@ def build_demo(folder: Path, records: int = 200, seed: int = 2026) -> Path:
             "will not overwrite it. Choose another folder with --dir.")
     data.mkdir(parents=True, exist_ok=True)
     (folder / MARKER).touch()
-    lock = FileLock(str(state) + ".lock", timeout=0)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise LockHeld(f"A sync of the demo in '{folder.resolve()}' is running; try the demo "
-                       "again when it is done.") from None
-    try:
+    with locked(state):  # never pull the files from under a running sync
         for path in [*paths.values(), state]:
             for part in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
                 part.unlink(missing_ok=True)
         _fill(paths, records, seed)
-    finally:
-        lock.release()
     _write_config(config_path, paths, state)
     return config_path
 
