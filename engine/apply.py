@@ -8,14 +8,16 @@ rest of the chunk still commits.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from engine.db import Database
 from engine.errors import DatabaseError
 from engine.layout import DaughterLayout
 from engine.model import Key
-from engine.plan import RecordPlan
+from engine.plan import Creates, RecordPlan
 
 
 @dataclass
@@ -27,30 +29,29 @@ class RolledBack(DatabaseError):
     """The daughter failed before it committed the chunk: nothing of it was written."""
 
 
-def write_chunk(db: Database, layout: DaughterLayout, plans: list[RecordPlan]) -> Applied:
-    """Write the plans and commit. RolledBack when the daughter failed before the commit;
-    DatabaseError when the commit itself failed (whether it landed is then unknown)."""
+def write_chunk(db: Database, layout: DaughterLayout, columns: tuple[str, ...],
+                creates: Creates, plans: list[RecordPlan]) -> Applied:
+    """Insert the creates (with `columns`, the entity's fields), write the plans and commit.
+    RolledBack when the daughter failed before the commit; DatabaseError when the commit
+    itself failed (whether it landed is then unknown)."""
     result = Applied()
+    insert = layout.key + layout.spell(columns)
     try:
         db.begin()
         try:
+            if creates:
+                db.insert(layout.table, insert, creates.rows)
             _write(db, layout, plans)
         except Exception as error:
             if not db.is_record_error(error):
                 raise
             db.rollback()
             db.begin()
+            for key, row in zip(creates.keys, creates.rows, strict=True):
+                _isolated(db, result, key,
+                          functools.partial(db.insert, layout.table, insert, [row]))
             for plan in plans:
-                db.savepoint()
-                try:
-                    _write(db, layout, [plan])
-                except Exception as row_error:
-                    if not db.is_record_error(row_error):
-                        raise
-                    db.rollback_savepoint()
-                    result.rejected[plan.key] = str(row_error)
-                else:
-                    db.release_savepoint()
+                _isolated(db, result, plan.key, functools.partial(_write, db, layout, [plan]))
     except DatabaseError as error:
         db.rollback()
         raise RolledBack(error.message, administration=error.administration) from error
@@ -61,15 +62,23 @@ def write_chunk(db: Database, layout: DaughterLayout, plans: list[RecordPlan]) -
     return result
 
 
+def _isolated(db: Database, result: Applied, key: Key, write: Callable[[], None]) -> None:
+    """One record's write in a savepoint: a record error rolls back that record only."""
+    db.savepoint()
+    try:
+        write()
+    except Exception as error:
+        if not db.is_record_error(error):
+            raise
+        db.rollback_savepoint()
+        result.rejected[key] = str(error)
+    else:
+        db.release_savepoint()
+
+
 def _write(db: Database, layout: DaughterLayout, plans: list[RecordPlan]) -> None:
-    creates = [(plan.raw_key or plan.key) + plan.after for plan in plans
-               if plan.outcome == "created"]
-    if creates:
-        first = next(p for p in plans if p.outcome == "created")
-        db.insert(layout.table, layout.key + layout.spell(first.columns), creates)
     updates: dict[tuple[str, ...], list[tuple[object, ...]]] = defaultdict(list)
     for plan in plans:
-        if plan.outcome in ("updated", "removed"):
-            updates[plan.columns].append(plan.after + (plan.raw_key or plan.key))
+        updates[plan.columns].append(plan.after + (plan.raw_key or plan.key))
     for columns, rows in updates.items():
         db.update(layout.table, layout.spell(columns), layout.key, rows)

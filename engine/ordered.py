@@ -18,7 +18,6 @@ from typing import Any, Generic, TypeVar
 from engine.db.values import normalize_key
 from engine.errors import DatabaseError
 from engine.model import Key
-from engine.state import entry_key
 
 T = TypeVar("T")
 
@@ -51,17 +50,19 @@ def _padded(value: Any) -> bool:
     return type(value) is str and value.endswith(" ")
 
 
-def entry_keys(page: list[Any]) -> list[Key]:
-    return list(map(entry_key, page))
+def keyed(pages: Iterable[list[T]], keys_of: KeysOf[T]) -> Iterator[tuple[list[Key], list[T]]]:
+    """Pages with their keys."""
+    for page in pages:
+        yield keys_of(page), page
 
 
 class OrderedStream(Generic[T]):
-    """Pages of items in rising key order, taken up to a limit key at a time."""
+    """Pages of items in rising key order, with their keys, taken up to a limit key at a
+    time."""
 
-    def __init__(self, pages: Iterable[list[T]], keys_of: KeysOf[T], where: str,
+    def __init__(self, pages: Iterable[tuple[list[Key], list[T]]], where: str,
                  administration: str) -> None:
-        self._pages: Iterator[list[T]] = iter(pages)
-        self._keys_of = keys_of
+        self._pages: Iterator[tuple[list[Key], list[T]]] = iter(pages)
         self._where = where
         self._administration = administration
         self._keys: list[Key] = []
@@ -95,9 +96,8 @@ class OrderedStream(Generic[T]):
     def _next_page(self) -> bool:
         if self._done:
             return False
-        for page in self._pages:
+        for keys, page in self._pages:
             if page:
-                keys = self._keys_of(page)
                 self._check(keys)
                 self._keys, self._items, self._at = keys, page, 0
                 return True

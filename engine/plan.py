@@ -16,12 +16,15 @@ changes); skip writes nothing and advances nothing, so it is reported at every r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal
+import itertools
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
 
 from engine.db.values import same
 from engine.model import Key, MarkRemoved, Policy
 from engine.state import MISSING, Base, Entry, decode
+
+T = TypeVar("T")
 
 Outcome = Literal["created", "updated", "unchanged", "removed", "none"]
 
@@ -54,7 +57,6 @@ class RecordPlan:
     conflicts: tuple[str, ...] = ()
     open_conflict: bool = False
     base: Base | None = None  # the new base once written; None: leave the base as it is
-    entry: Entry | None = None  # the new base already packed (creates)
     mother: bytes = b""  # the mother's compared values, packed (parking compares it)
     raw_key: Key | None = None  # the key as the database spells it, for writing (else `key`)
 
@@ -120,12 +122,84 @@ def plan_existing(rules: Rules, key: Key, mother: tuple[Any, ...], packed: bytes
                       tuple(conflicts), open_conflict, new_base, mother=packed)
 
 
-def plan_create(key: Key, all_fields: tuple[str, ...], values: tuple[Any, ...],
-                packed: bytes) -> RecordPlan:
-    """A selected record missing in the daughter: create it, protected fields too. Its base
-    is the mother's compared values on both sides (`packed`)."""
-    return RecordPlan(key, "created", all_fields, None, values, entry=(key, packed, None),
-                      mother=packed)
+@dataclass(frozen=True, slots=True)
+class CreatePart:
+    """Records of one mother page to create: parallel lists in key order, shared by every
+    daughter that lacks them (nobody changes them)."""
+
+    keys: list[Key]
+    rows: list[tuple[Any, ...]]  # to insert: key, then fields
+    values: list[tuple[Any, ...]]  # the fields
+    packed: list[bytes]  # the compared values packed: the new base
+
+
+@dataclass(slots=True)
+class Creates:
+    """Selected records missing in the daughter, to be created with every field (protected
+    ones too). Kept as lists per mother page, not a plan per record, so a first sync moves
+    through C-level list operations, and the daughters' journals and bases of one page are
+    one pack in the state store."""
+
+    parts: list[CreatePart] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, keys: list[Key], rows: list[tuple[Any, ...]], values: list[tuple[Any, ...]],
+           packed: list[bytes]) -> Creates:
+        return cls([CreatePart(keys, rows, values, packed)] if keys else [])
+
+    def __len__(self) -> int:
+        return sum(len(part.keys) for part in self.parts)
+
+    @property
+    def keys(self) -> list[Key]:
+        return _joined([part.keys for part in self.parts])
+
+    @property
+    def rows(self) -> list[tuple[Any, ...]]:
+        return _joined([part.rows for part in self.parts])
+
+    @property
+    def values(self) -> list[tuple[Any, ...]]:
+        return _joined([part.values for part in self.parts])
+
+    @property
+    def packed(self) -> list[bytes]:
+        return _joined([part.packed for part in self.parts])
+
+    def pick(self, positions: list[int]) -> Creates:
+        """The records at these positions (of all parts, in order)."""
+        keys, rows, values, packed = self.keys, self.rows, self.values, self.packed
+        if len(positions) == len(keys):
+            return self
+        return Creates.of([keys[i] for i in positions], [rows[i] for i in positions],
+                          [values[i] for i in positions], [packed[i] for i in positions])
+
+    def extend(self, other: Creates) -> None:
+        self.parts.extend(other.parts)
+
+    def split(self, size: int) -> tuple[Creates, Creates]:
+        """The first `size` records, and the rest."""
+        head: list[CreatePart] = []
+        rest = list(self.parts)
+        while rest and size > 0:
+            part = rest.pop(0)
+            if len(part.keys) <= size:
+                head.append(part)
+                size -= len(part.keys)
+                continue
+            head.append(CreatePart(part.keys[:size], part.rows[:size], part.values[:size],
+                                   part.packed[:size]))
+            rest.insert(0, CreatePart(part.keys[size:], part.rows[size:],
+                                      part.values[size:], part.packed[size:]))
+            size = 0
+        return Creates(head), Creates(rest)
+
+
+def _joined(lists: list[list[T]]) -> list[T]:
+    """One list of several (the list itself when there is one: not to be changed)."""
+    if len(lists) == 1:
+        return lists[0]
+    return list(itertools.chain.from_iterable(lists))
 
 
 def plan_leave(rules: Rules, key: Key, daughter: tuple[Any, ...] | None,

@@ -1,9 +1,14 @@
 """The bases (what each daughter and the mother last agreed on) and the parked records.
 
 Bases are stored in bulk, not a row per record: a daughter's bases for one entity are a run
-of *segments*, each a packed, key-ordered list of entries, plus a small *delta* of entries
-changed since. A first sync appends segments; later runs write only what changed to the
-delta; when the delta grows past a tenth of the whole, it is merged back into segments.
+of *segments*, each a key-ordered page, plus a small *delta* of pages changed since. A first
+sync appends segments; later runs write only what changed to the delta; when the delta grows
+past a tenth of the whole, it is merged back into segments.
+
+A page is a pack (see `engine.storage.Packs`) of two parallel lists, keys and packed mother
+values, plus the few entries' extras. After a sync every daughter's base of a record is the
+mother's values, so the daughters' pages, and the journal of the creates that made them,
+are one pack.
 
 An entry is `(key, packed_mother_values, extra)`. `packed_mother_values` is the mother's
 values of the daughter's compared fields, packed; comparing it with the packed current row
@@ -15,6 +20,7 @@ daughter-wins), `"missing"` fields with no base yet, `"removed"` when on_remove 
 from __future__ import annotations
 
 import itertools
+import operator
 import sqlite3
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
@@ -22,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.model import Key
-from engine.storage import pack, unpack
+from engine.storage import Packs, join_parts, pack, unpack
 
 MISSING: Any = type("Missing", (), {"__repr__": lambda self: "<no base>"})()
 """A field with no base yet (never reconciled)."""
@@ -75,8 +81,33 @@ def encode(key: Key, fields: Sequence[str], base: Base) -> Entry:
     return (key, pack(values), extra or None)
 
 
-def entry_key(entry: Entry) -> Key:
-    return entry[0]
+entry_key = operator.itemgetter(0)
+"""An entry's key."""
+
+
+@dataclass(slots=True)
+class Page:
+    """Key-ordered bases as parallel lists of keys and packed values, in parts (a part per
+    mother page when a chunk's creates made them); `extras` maps a position (counted over
+    all parts) to its entry's extra."""
+
+    parts: list[tuple[list[Key], list[bytes]]]
+    extras: dict[int, dict[str, Any]]
+
+    @classmethod
+    def of(cls, entries: list[Entry]) -> Page:
+        return cls([(list(map(entry_key, entries)), list(map(_BLOB, entries)))],
+                   {i: e[2] for i, e in enumerate(entries) if e[2] is not None})
+
+    def entries(self) -> list[Entry]:
+        keys, blobs = join_parts(tuple(itertools.chain.from_iterable(self.parts)))
+        entries: list[Entry] = list(zip(keys, blobs, itertools.repeat(None)))
+        for i, extra in self.extras.items():
+            entries[i] = (keys[i], blobs[i], extra)
+        return entries
+
+
+_BLOB = operator.itemgetter(1)
 
 
 def _remap(entry: Entry, old: Sequence[str], new: Sequence[str]) -> Entry:
@@ -92,26 +123,28 @@ def _remap(entry: Entry, old: Sequence[str], new: Sequence[str]) -> Entry:
 class BaseStore:
     """The bases of one daughter for one entity.
 
-    `entries()` streams a snapshot taken when the store was opened, in key order; `save()`
+    `pages()` streams a snapshot taken when the store was opened, in key order; `save()`
     adds what a committed chunk changed; the caller commits the state connection.
     """
 
-    def __init__(self, conn: sqlite3.Connection, daughter: str, entity: str,
+    def __init__(self, packs: Packs, daughter: str, entity: str,
                  fields: Sequence[str]) -> None:
-        self.conn, self.daughter, self.entity = conn, daughter, entity
+        self.packs, self.conn = packs, packs.conn
+        self.daughter, self.entity = daughter, entity
         self.fields = tuple(fields)
+        self._fields_blob = pack(self.fields)
         where = (daughter, entity)
-        segments = conn.execute(
+        segments = self.conn.execute(
             "SELECT seq, last_key FROM base_segments WHERE daughter = ? AND entity = ? "
             "ORDER BY seq", where).fetchall()
         self._segments = [seq for seq, _ in segments]
         self._last_key: Key | None = unpack(segments[-1][1]) if segments else None
         self._delta: dict[Key, Entry] = {}
-        deltas = conn.execute(
-            "SELECT seq, data FROM base_delta WHERE daughter = ? AND entity = ? ORDER BY seq",
-            where).fetchall()
-        for _, data in deltas:
-            for entry in self._load(data):
+        deltas = self.conn.execute(
+            "SELECT seq, fields, pack, extras FROM base_delta WHERE daughter = ? AND entity = ? "
+            "ORDER BY seq", where).fetchall()
+        for _, fields_blob, pack_id, extras in deltas:
+            for entry in self._load(fields_blob, pack_id, extras):
                 self._delta[entry[0]] = entry
         self._delta_seq = deltas[-1][0] if deltas else 0
         self._delta_max: Key | None = max(self._delta) if self._delta else None
@@ -119,23 +152,26 @@ class BaseStore:
         self._written_delta = len(self._delta)
         self._entries_seen = 0
 
-    def _load(self, data: bytes) -> list[Entry]:
-        fields, entries = unpack(data)
-        if tuple(fields) == self.fields:
-            return list(entries)
+    def _load(self, fields_blob: bytes, pack_id: int, extras: bytes | None) -> list[Entry]:
+        entries = Page([join_parts(self.packs.get(pack_id))],
+                       unpack(extras) if extras is not None else {}).entries()
+        if fields_blob == self._fields_blob:
+            return entries
+        fields = unpack(fields_blob)
         return [_remap(e, fields, self.fields) for e in entries]
 
-    def entries(self) -> Iterator[list[Entry]]:
-        """Every entry in key order, a page at a time: the segments with the delta merged in
-        (the delta wins)."""
+    def pages(self) -> Iterator[tuple[list[Key], list[Entry]]]:
+        """Every entry in key order, a page at a time, with its keys: the segments with the
+        delta merged in (the delta wins)."""
         pending = sorted(self._delta.values(), key=entry_key)
         pending_keys = [e[0] for e in pending]
         i = 0
         for seq in self._segments:
-            (data,) = self.conn.execute(
-                "SELECT data FROM base_segments WHERE daughter = ? AND entity = ? AND seq = ?",
+            row = self.conn.execute(
+                "SELECT fields, pack, extras FROM base_segments "
+                "WHERE daughter = ? AND entity = ? AND seq = ?",
                 (self.daughter, self.entity, seq)).fetchone()
-            items = self._load(data)
+            items = self._load(*row)
             self._entries_seen += len(items)
             end = bisect_right(pending_keys, items[-1][0], i)
             if end > i:
@@ -145,29 +181,32 @@ class BaseStore:
                     items.extend(newer.values())
                     items.sort(key=entry_key)
                 i = end
-            yield items
+            yield list(map(entry_key, items)), items
         if i < len(pending):
-            yield pending[i:]
+            yield pending_keys[i:], pending[i:]
 
-    def save(self, changed: list[Entry]) -> None:
-        """Store the entries a committed chunk changed (sorted by key)."""
-        if not changed:
+    def save(self, page: Page) -> None:
+        """Store the entries a committed chunk changed (key-ordered)."""
+        parts = [(keys, blobs) for keys, blobs in page.parts if keys]
+        if not parts:
             return
-        blob = pack((self.fields, changed))
+        first, last = parts[0][0][0], parts[-1][0][-1]
+        stored = (self._fields_blob, self.packs.put(tuple(itertools.chain.from_iterable(parts))),
+                  pack(page.extras) if page.extras else None)
         highest = [k for k in (self._last_key, self._delta_max) if k is not None]
-        if not highest or changed[0][0] > max(highest):
+        if not highest or first > max(highest):
             self._segment_seq += 1
             self.conn.execute(
-                "INSERT INTO base_segments VALUES (?, ?, ?, ?, ?)",
-                (self.daughter, self.entity, self._segment_seq, pack(changed[-1][0]), blob))
-            self._last_key = changed[-1][0]
+                "INSERT INTO base_segments VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (self.daughter, self.entity, self._segment_seq, pack(last), *stored))
+            self._last_key = last
         else:
             self._delta_seq += 1
             self.conn.execute(
-                "INSERT INTO base_delta VALUES (?, ?, ?, ?)",
-                (self.daughter, self.entity, self._delta_seq, blob))
-            self._written_delta += len(changed)
-            top = changed[-1][0]
+                "INSERT INTO base_delta VALUES (?, ?, ?, ?, ?, ?)",
+                (self.daughter, self.entity, self._delta_seq, *stored))
+            self._written_delta += sum(len(keys) for keys, _ in parts)
+            top = last
             self._delta_max = top if self._delta_max is None else max(self._delta_max, top)
 
     def compact_if_needed(self) -> None:
@@ -175,31 +214,31 @@ class BaseStore:
         transaction, run by the caller after the entity is done)."""
         if self._written_delta < max(_COMPACT_MIN, self._entries_seen // 10):
             return
-        fresh = BaseStore(self.conn, self.daughter, self.entity, self.fields)
+        fresh = BaseStore(self.packs, self.daughter, self.entity, self.fields)
         where = (self.daughter, self.entity)
-        seq = fresh._segment_seq
-        chunk: list[Entry] = []
-
-        def flush() -> None:
-            nonlocal seq, chunk
-            seq += 1
-            self.conn.execute(
-                "INSERT INTO base_segments VALUES (?, ?, ?, ?, ?)",
-                (*where, seq, pack(chunk[-1][0]), pack((self.fields, chunk))))
-            chunk = []
-
         self.conn.execute("BEGIN")
-        for entry in itertools.chain.from_iterable(fresh.entries()):
-            chunk.append(entry)
-            if len(chunk) == _SEGMENT:
-                flush()
-        if chunk:
-            flush()
-        self.conn.execute("DELETE FROM base_delta WHERE daughter = ? AND entity = ?", where)
-        if fresh._segments:
-            self.conn.execute(
-                "DELETE FROM base_segments WHERE daughter = ? AND entity = ? AND seq <= ?",
-                (*where, fresh._segments[-1]))
+        try:
+            # Fresh segments are numbered after the old ones, which go once all are written.
+            fresh._last_key = None
+            fresh._delta_max = None
+            chunk: list[Entry] = []
+            for _, entries in fresh.pages():
+                chunk.extend(entries)
+                while len(chunk) >= _SEGMENT:
+                    fresh.save(Page.of(chunk[:_SEGMENT]))
+                    chunk = chunk[_SEGMENT:]
+            if chunk:
+                fresh.save(Page.of(chunk))
+            self.conn.execute("DELETE FROM base_delta WHERE daughter = ? AND entity = ?", where)
+            if fresh._segments:
+                self.conn.execute(
+                    "DELETE FROM base_segments WHERE daughter = ? AND entity = ? AND seq <= ?",
+                    (*where, fresh._segments[-1]))
+            self.packs.sweep()
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            self.packs.forget_cached()
+            raise
         self.conn.execute("COMMIT")
 
 

@@ -3,6 +3,11 @@
 Values are packed with pickle (fast, and it keeps Decimal, date and bytes as they are), but
 unpacked with an unpickler that refuses every class except a few value types, so a tampered
 state file cannot run code.
+
+The bulk of the store is *packs*: packed pages of records kept once by content (a digest), so
+the bases of several daughters and the journal of their creates, which hold the same mother
+values after a sync, share one copy instead of writing it once per daughter and again for
+the journal.
 """
 
 from __future__ import annotations
@@ -10,33 +15,40 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import functools
+import hashlib
 import io
+import itertools
 import os
 import pickle
 import sqlite3
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from engine.errors import StamsyncError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT,
     dry_run INTEGER NOT NULL, status TEXT NOT NULL, report TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS packs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, digest BLOB NOT NULL UNIQUE, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS journal (
     id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL, daughter TEXT NOT NULL,
-    entity TEXT NOT NULL, status TEXT NOT NULL, changes BLOB NOT NULL);
+    entity TEXT NOT NULL, status TEXT NOT NULL, changes BLOB NOT NULL,
+    create_columns BLOB, creates INTEGER REFERENCES packs (id));
 CREATE INDEX IF NOT EXISTS journal_run ON journal (run_id);
 CREATE TABLE IF NOT EXISTS base_segments (
     daughter TEXT NOT NULL, entity TEXT NOT NULL, seq INTEGER NOT NULL,
-    last_key BLOB NOT NULL, data BLOB NOT NULL, PRIMARY KEY (daughter, entity, seq));
+    last_key BLOB NOT NULL, fields BLOB NOT NULL, pack INTEGER NOT NULL REFERENCES packs (id),
+    extras BLOB, PRIMARY KEY (daughter, entity, seq));
 CREATE TABLE IF NOT EXISTS base_delta (
     daughter TEXT NOT NULL, entity TEXT NOT NULL, seq INTEGER NOT NULL,
-    data BLOB NOT NULL, PRIMARY KEY (daughter, entity, seq));
+    fields BLOB NOT NULL, pack INTEGER NOT NULL REFERENCES packs (id), extras BLOB,
+    PRIMARY KEY (daughter, entity, seq));
 CREATE TABLE IF NOT EXISTS failures (
     daughter TEXT NOT NULL, entity TEXT NOT NULL, key BLOB NOT NULL,
     runs INTEGER NOT NULL, mother BLOB NOT NULL, message TEXT NOT NULL,
@@ -69,6 +81,80 @@ def unpack(data: bytes) -> Any:
     return _ValuesOnly(io.BytesIO(data)).load()
 
 
+class Packs:
+    """Packed pages kept once by content: `put` returns the id of an equal page when there is
+    one. Pages are immutable; `get` keeps the last few unpacked, so daughters reading the same
+    page in step unpack it once. Ids are never reused (AUTOINCREMENT)."""
+
+    _CACHED = 8
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self._cache: OrderedDict[int, Any] = OrderedDict()
+        self._put: OrderedDict[tuple[int, ...], tuple[tuple[Any, ...], int]] = OrderedDict()
+
+    def put(self, value: tuple[Any, ...]) -> int:
+        """The id of the page `value` (a tuple of lists that must not change afterwards).
+        The same lists put again (a chunk's creates, journalled, then its new bases) are
+        recognised without packing them again."""
+        same = tuple(map(id, value))
+        known = self._put.get(same)
+        if known is not None:
+            return known[1]
+        data = pack(value)
+        digest = hashlib.sha256(data, usedforsecurity=False).digest()
+        row = self.conn.execute("SELECT id FROM packs WHERE digest = ?", (digest,)).fetchone()
+        if row is not None:
+            pack_id = int(row[0])
+        else:
+            cur = self.conn.execute("INSERT INTO packs (digest, data) VALUES (?, ?)",
+                                    (digest, data))
+            assert cur.lastrowid is not None
+            pack_id = cur.lastrowid
+        self._put[same] = (value, pack_id)  # holding `value` keeps its ids from being reused
+        if len(self._put) > self._CACHED:
+            self._put.popitem(last=False)
+        return pack_id
+
+    def get(self, pack_id: int) -> Any:
+        """The unpacked page (shared: callers must not change it)."""
+        value = self._cache.get(pack_id)
+        if value is not None:
+            self._cache.move_to_end(pack_id)
+            return value
+        row = self.conn.execute("SELECT data FROM packs WHERE id = ?", (pack_id,)).fetchone()
+        if row is None:
+            raise StamsyncError(
+                f"The state store lacks page {pack_id}; it was damaged. Move it aside to "
+                "start afresh.", title="State store problem")
+        value = unpack(row[0])
+        self._cache[pack_id] = value
+        if len(self._cache) > self._CACHED:
+            self._cache.popitem(last=False)
+        return value
+
+    def forget_cached(self) -> None:
+        """After a rolled-back transaction: what it read or wrote may be gone."""
+        self._cache.clear()
+        self._put.clear()
+
+    def sweep(self) -> None:
+        """Drop the pages nothing refers to any more (inside the caller's transaction)."""
+        self.conn.execute(
+            "DELETE FROM packs WHERE id NOT IN (SELECT pack FROM base_segments "
+            "UNION ALL SELECT pack FROM base_delta "
+            "UNION ALL SELECT creates FROM journal WHERE creates IS NOT NULL)")
+
+
+def join_parts(value: tuple[list[Any], ...]) -> tuple[list[Any], list[Any]]:
+    """A page packed in parts, `(keys1, values1, keys2, values2, ...)`, as one list of keys
+    and one of values."""
+    if len(value) == 2:
+        return value[0], value[1]
+    return (list(itertools.chain.from_iterable(value[0::2])),
+            list(itertools.chain.from_iterable(value[1::2])))
+
+
 def open_state(path: Path) -> sqlite3.Connection:
     """Open (creating if needed) the state store; readable by the user only."""
     try:
@@ -81,14 +167,24 @@ def open_state(path: Path) -> sqlite3.Connection:
             conn.execute("PRAGMA page_size=65536")
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
-        conn.executescript(_SCHEMA)
+        conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         version = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        if version is not None and int(version[0]) != SCHEMA_VERSION:
+            conn.close()
+            newer = int(version[0]) > SCHEMA_VERSION
+            raise StamsyncError(
+                f"State store '{path}' was written by "
+                f"{'a newer' if newer else 'an earlier development'} version of stamsync "
+                f"(schema {version[0]}, this version reads {SCHEMA_VERSION}). "
+                + ("Install that version again, or move the file aside to start afresh."
+                   if newer else
+                   "Move the file aside to start afresh: the next sync adopts every record "
+                   "that is equal on both sides and treats the others as conflicts under "
+                   "the configured policy."),
+                title="State store problem")
+        conn.executescript(_SCHEMA)
         if version is None:
             conn.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
-        elif int(version[0]) > SCHEMA_VERSION:
-            raise StamsyncError(
-                f"State store '{path}' was written by a newer stamsync (schema {version[0]}). "
-                "Install that version again, or move the file aside to start afresh.")
         if os.name == "posix":
             os.chmod(path, 0o600)
         return conn
