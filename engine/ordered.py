@@ -28,13 +28,19 @@ def row_keys(width: int) -> KeysOf[tuple[Any, ...]]:
     """The keys of a page of rows whose first `width` columns are the key."""
 
     take = operator.itemgetter(slice(0, width))
+    first = operator.itemgetter(0)
 
     def keys(page: list[tuple[Any, ...]]) -> list[Key]:
-        found = list(map(take, page))
-        values = list(itertools.chain.from_iterable(found))
+        if width == 1:  # the usual case, done with fewer objects
+            values = list(map(first, page))
+            found = list(zip(values))
+        else:
+            found = list(map(take, page))
+            values = list(itertools.chain.from_iterable(found))
         kinds = set(map(type, values))
         if kinds == {str}:
-            padded = any(map(str.endswith, values, itertools.repeat(" ")))
+            # One join finds a value ending in a space (or, harmlessly, holding " \0").
+            padded = " \0" in ("\0".join(values) + "\0")
         elif kinds <= {str, int}:
             padded = any(map(_padded, values))
         else:

@@ -174,18 +174,23 @@ class EntitySync:
         """Every record of the chunk is in the daughter and has a base (the usual case after
         the first sync): find the few that moved with whole-list operations that run in C,
         and plan only those."""
-        if (self._rows_as_mother and rows == chunk.rows
-                and list(map(_BLOB, entries)) == packed and not any(map(_EXTRA, entries))):
+        if self._rows_as_mother:  # compared whole: no per-row slicing
+            theirs, mine = rows, chunk.rows
+        else:
+            theirs, mine = list(map(self._project, rows)), compared
+        blobs = list(map(_BLOB, entries))
+        extras = any(map(_EXTRA, entries))
+        if theirs == mine and blobs == packed and not extras:
             self.counts.unchanged += len(rows)  # nothing moved: decided by three comparisons
             self.counts.skipped += chunk.skipped
             return
         positions = range(len(chunk.keys))
-        moved = set(itertools.compress(
-            positions, map(operator.ne, map(self._project, rows), compared)))
-        moved.update(itertools.compress(
-            positions, map(operator.ne, map(_BLOB, entries), packed)))
-        moved.update(itertools.compress(
-            positions, map(operator.is_not, map(_EXTRA, entries), itertools.repeat(None))))
+        moved = set(itertools.compress(positions, map(operator.ne, theirs, mine)))
+        if blobs != packed:
+            moved.update(itertools.compress(positions, map(operator.ne, blobs, packed)))
+        if extras:
+            moved.update(itertools.compress(
+                positions, map(operator.is_not, map(_EXTRA, entries), itertools.repeat(None))))
         plans = []
         for i in sorted(moved):
             plan = self._existing(chunk.keys[i], compared[i], packed[i], rows[i], entries[i],

@@ -22,7 +22,7 @@ from __future__ import annotations
 import itertools
 import operator
 import sqlite3
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -172,16 +172,23 @@ class BaseStore:
                 "WHERE daughter = ? AND entity = ? AND seq = ?",
                 (self.daughter, self.entity, seq)).fetchone()
             items = self._load(*row)
+            keys = list(map(entry_key, items))
             self._entries_seen += len(items)
-            end = bisect_right(pending_keys, items[-1][0], i)
-            if end > i:
-                newer = {e[0]: e for e in pending[i:end]}
-                items = [newer.pop(e[0], e) for e in items]
-                if newer:
-                    items.extend(newer.values())
+            end = bisect_right(pending_keys, keys[-1], i)
+            if end > i:  # the delta's entries for this segment: replace, or add and sort
+                added = []
+                for entry in pending[i:end]:
+                    at = bisect_left(keys, entry[0])
+                    if at < len(keys) and keys[at] == entry[0]:
+                        items[at] = entry
+                    else:
+                        added.append(entry)
+                if added:
+                    items.extend(added)
                     items.sort(key=entry_key)
+                    keys = list(map(entry_key, items))
                 i = end
-            yield list(map(entry_key, items)), items
+            yield keys, items
         if i < len(pending):
             yield pending_keys[i:], pending[i:]
 

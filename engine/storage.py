@@ -140,6 +140,7 @@ class Packs:
 
     def sweep(self) -> None:
         """Drop the pages nothing refers to any more (inside the caller's transaction)."""
+        self._put.clear()
         self.conn.execute(
             "DELETE FROM packs WHERE id NOT IN (SELECT pack FROM base_segments "
             "UNION ALL SELECT pack FROM base_delta "

@@ -4,12 +4,13 @@ added in, every run lines them up with the mother and the daughters."""
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import pytest
 
 import engine
 import engine.state
-from tests.books import Group
+from tests.books import Group, make_group
 
 
 def _segments_and_deltas(group: Group) -> tuple[int, int]:
@@ -59,3 +60,36 @@ def test_a_changed_field_list_keeps_the_bases_of_the_other_fields(group: Group) 
     assert changes[("D101",)].conflict == ("credit",)
     assert group.daughters[0].row("D100")["city"] == "Utrecht"
     assert group.counts(group.sync())["conflicts"] == 0
+
+
+def test_a_state_store_of_another_schema_is_refused_with_what_to_do(group: Group) -> None:
+    group.sync()
+    conn = sqlite3.connect(group.spec.state_path)
+    conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema'")
+    conn.commit()
+    conn.close()
+    with pytest.raises(engine.StamsyncError) as caught:
+        group.sync()
+    message = str(caught.value)
+    assert str(group.spec.state_path) in message and "schema 1" in message
+    assert "Move the file aside" in message
+    assert group.daughters[0].count() == 3  # nothing else happened
+
+
+def test_the_mother_values_are_stored_once_for_every_daughter_and_the_journal(
+        tmp_path: Path) -> None:
+    g = make_group(tmp_path, daughters=3)
+    for i in range(50):
+        g.mother.add(f"K{i:03d}", f"Klant {i}")
+    g.sync()
+    conn = sqlite3.connect(g.spec.state_path)
+    try:
+        packs = conn.execute("SELECT count(*) FROM packs").fetchone()[0]
+        segments = conn.execute("SELECT count(DISTINCT pack) FROM base_segments").fetchone()[0]
+        creates = conn.execute("SELECT count(DISTINCT creates) FROM journal").fetchone()[0]
+    finally:
+        conn.close()
+    assert packs == segments == creates == 1
+    changes = engine.show(g.spec, 1).changes or []
+    assert len(changes) == 3 * 50 and {c.daughter for c in changes} == {
+        d.name for d in g.daughters}

@@ -98,21 +98,36 @@ class SQLiteDatabase:
 
     def key_problems(self, table: str, key: Sequence[str], limit: int = 5) -> tuple[int, list[Row]]:
         quoted = [quote_identifier(k) for k in key]
+        name = quote_identifier(table)
         null = " OR ".join(f"{k} IS NULL" for k in quoted)
-        nulls = self._query(f"SELECT count(*) FROM {quote_identifier(table)} WHERE {null}", ())
-        mixed = [k for k, q in zip(key, quoted, strict=True) if self._query(
-            f"SELECT count(DISTINCT typeof({q})) FROM {quote_identifier(table)} "
-            f"WHERE {q} IS NOT NULL", ())[0][0] > 1]
+        kinds = ", ".join(f"count(DISTINCT nullif(typeof({q}), 'null'))" for q in quoted)
+        nulls, *types = self._query(  # one pass over the table
+            f"SELECT count(*) FILTER (WHERE {null}), {kinds} FROM {name}", ())[0]
+        mixed = [k for k, n in zip(key, types, strict=True) if n > 1]
         if mixed:
             raise DatabaseError(
                 f"Administration '{self.administration}': key column '{mixed[0]}' of table "
                 f"'{table}' holds values of different types (numbers and text). Give every "
                 "record a key of one type.", administration=self.administration)
+        if self._unique(table, key):
+            return int(nulls), []  # the database keeps the key unique
         group = ", ".join(quoted)
         dupes = self._query(
-            f"SELECT {group} FROM {quote_identifier(table)} WHERE NOT ({null}) GROUP BY {group} "
+            f"SELECT {group} FROM {name} WHERE NOT ({null}) GROUP BY {group} "
             f"HAVING count(*) > 1 LIMIT {int(limit)}", ())
-        return int(nulls[0][0]), dupes
+        return int(nulls), dupes
+
+    def _unique(self, table: str, key: Sequence[str]) -> bool:
+        """Whether a unique index (not a partial one) or the primary key covers exactly the
+        key columns."""
+        name = quote_identifier(table)
+        wanted = sorted(k.lower() for k in key)
+        for _, index, unique, _, partial in self._query(f"PRAGMA index_list({name})", ()):
+            if unique and not partial:
+                columns = self._query(f"PRAGMA index_info({quote_identifier(index)})", ())
+                if sorted(str(c[2]).lower() for c in columns) == wanted:
+                    return True
+        return False
 
     def _query(self, sql: str, params: tuple[object, ...]) -> list[Row]:
         try:
