@@ -161,3 +161,22 @@ def test_a_second_sync_while_one_runs_is_refused_and_writes_nothing(group: Group
     assert caught.value.exit_code == 3
     assert group.daughters[0].count() == 0
     assert engine.history(group.spec) == []
+
+
+def test_keys_equal_under_the_columns_collation_are_duplicates(tmp_path: Path) -> None:
+    # Unique in binary (the index) but not as `=` compares them (NOCASE): writing by key
+    # would update both daughter rows, so the mother is refused.
+    schema = (CUSTOMERS.replace("code TEXT PRIMARY KEY", "code TEXT COLLATE NOCASE")
+              + "; CREATE UNIQUE INDEX binary_codes ON customers (code COLLATE BINARY)")
+    g = make_group(tmp_path, schema=schema)
+    g.mother.add("a", "Klein")
+    g.mother.add("A", "Groot")
+    with pytest.raises(ConfigError, match="not unique"):
+        g.sync()
+    assert g.daughters[0].count() == 0
+
+
+def test_a_schema_qualified_table_name_works(group: Group) -> None:
+    group.entity = replace(group.entity, table="main.customers")
+    report = group.sync()
+    assert report.status == "ok" and group.counts(report)["created"] == 3
