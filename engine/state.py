@@ -110,6 +110,11 @@ class Page:
 _BLOB = operator.itemgetter(1)
 
 
+def _plain_entries(value: tuple[list[Any], ...]) -> list[Entry]:
+    """The entries of a packed page without extras."""
+    return Page([join_parts(value)], {}).entries()
+
+
 def _remap(entry: Entry, old: Sequence[str], new: Sequence[str]) -> Entry:
     """An entry written for another field list (the config changed), in the new layout."""
     base = decode(entry, old)
@@ -153,6 +158,10 @@ class BaseStore:
         self._entries_seen = 0
 
     def _load(self, fields_blob: bytes, pack_id: int, extras: bytes | None) -> list[Entry]:
+        """A stored page's entries (shared with other daughters when it has no extras: to be
+        copied before it is changed)."""
+        if extras is None and fields_blob == self._fields_blob:
+            return self.packs.get(pack_id, _plain_entries)  # type: ignore[no-any-return]
         entries = Page([join_parts(self.packs.get(pack_id))],
                        unpack(extras) if extras is not None else {}).entries()
         if fields_blob == self._fields_blob:
@@ -176,6 +185,7 @@ class BaseStore:
             self._entries_seen += len(items)
             end = bisect_right(pending_keys, keys[-1], i)
             if end > i:  # the delta's entries for this segment: replace, or add and sort
+                items = list(items)
                 added = []
                 for entry in pending[i:end]:
                     at = bisect_left(keys, entry[0])

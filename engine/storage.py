@@ -90,7 +90,7 @@ class Packs:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
-        self._cache: OrderedDict[int, Any] = OrderedDict()
+        self._cache: OrderedDict[tuple[int, Callable[[Any], Any] | None], Any] = OrderedDict()
         self._put: OrderedDict[tuple[int, ...], tuple[tuple[Any, ...], int]] = OrderedDict()
 
     def put(self, value: tuple[Any, ...]) -> int:
@@ -116,19 +116,24 @@ class Packs:
             self._put.popitem(last=False)
         return pack_id
 
-    def get(self, pack_id: int) -> Any:
-        """The unpacked page (shared: callers must not change it)."""
-        value = self._cache.get(pack_id)
+    def get(self, pack_id: int, shape: Callable[[Any], Any] | None = None) -> Any:
+        """The unpacked page, or `shape` of it (shared: callers must not change it)."""
+        cached = (pack_id, shape)
+        value = self._cache.get(cached)
         if value is not None:
-            self._cache.move_to_end(pack_id)
+            self._cache.move_to_end(cached)
             return value
-        row = self.conn.execute("SELECT data FROM packs WHERE id = ?", (pack_id,)).fetchone()
-        if row is None:
-            raise StamsyncError(
-                f"The state store lacks page {pack_id}; it was damaged. Move it aside to "
-                "start afresh.", title="State store problem")
-        value = unpack(row[0])
-        self._cache[pack_id] = value
+        if shape is not None:
+            value = shape(self.get(pack_id))
+        else:
+            row = self.conn.execute("SELECT data FROM packs WHERE id = ?",
+                                    (pack_id,)).fetchone()
+            if row is None:
+                raise StamsyncError(
+                    f"The state store lacks page {pack_id}; it was damaged. Move it aside to "
+                    "start afresh.", title="State store problem")
+            value = unpack(row[0])
+        self._cache[cached] = value
         if len(self._cache) > self._CACHED:
             self._cache.popitem(last=False)
         return value

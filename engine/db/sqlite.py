@@ -12,6 +12,15 @@ from engine.errors import DatabaseError
 BUSY_TIMEOUT_SECONDS = 30.0
 
 
+def _kind(value: object) -> str:
+    """A value's kind in SQLite's sort order (integers and reals are both numbers)."""
+    if value is None:
+        return "none"
+    if isinstance(value, (int, float)):
+        return "number"
+    return type(value).__name__
+
+
 class SQLiteDatabase:
     """A SQLite file that must already exist: a missing file is an error, never created."""
 
@@ -100,16 +109,17 @@ class SQLiteDatabase:
         quoted = [quote_identifier(k) for k in key]
         name = quote_identifier(table)
         null = " OR ".join(f"{k} IS NULL" for k in quoted)
-        kinds = ", ".join(f"count(DISTINCT nullif(typeof({q}), 'null'))" for q in quoted)
-        nulls, *types = self._query(  # one pass (sum(CASE): SQLite before 3.30 has no FILTER)
-            f"SELECT coalesce(sum(CASE WHEN {null} THEN 1 ELSE 0 END), 0), {kinds} "
-            f"FROM {name}", ())[0]
-        mixed = [k for k, n in zip(key, types, strict=True) if n > 1]
-        if mixed:
-            raise DatabaseError(
-                f"Administration '{self.administration}': key column '{mixed[0]}' of table "
-                f"'{table}' holds values of different types (numbers and text). Give every "
-                "record a key of one type.", administration=self.administration)
+        nulls = self._query(f"SELECT count(*) FROM {name} WHERE {null}", ())[0][0]
+        # SQLite orders numbers before text before blobs: a column mixes them exactly when
+        # its lowest and highest values differ in kind (two look-ups in a key's index).
+        for column, q in zip(key, quoted, strict=True):
+            lowest = self._query(f"SELECT min({q}) FROM {name}", ())[0][0]
+            highest = self._query(f"SELECT max({q}) FROM {name}", ())[0][0]
+            if _kind(lowest) != _kind(highest):
+                raise DatabaseError(
+                    f"Administration '{self.administration}': key column '{column}' of table "
+                    f"'{table}' holds values of different types (numbers and text). Give every "
+                    "record a key of one type.", administration=self.administration)
         # Grouped by the columns' own collation, as `=` matches them when writing (a unique
         # index with another collation would not prove this, so it is always checked).
         group = ", ".join(quoted)
