@@ -57,6 +57,7 @@ class RecordPlan:
     conflicts: tuple[str, ...] = ()
     open_conflict: bool = False
     base: Base | None = None  # the new base once written; None: leave the base as it is
+    entry: Entry | None = None  # `base` packed, when it is the mother's values on both sides
     mother: bytes = b""  # the mother's compared values, packed (parking compares it)
     raw_key: Key | None = None  # the key as the database spells it, for writing (else `key`)
 
@@ -87,39 +88,46 @@ def plan_existing(rules: Rules, key: Key, mother: tuple[Any, ...], packed: bytes
             after.append(mother_marker)
     conflicts: list[str] = []
     open_conflict = False
+    plain = not came_back  # the new base is the mother's values on both sides
     new_m = list(base.mother)
     new_d = list(base.daughter)
     for i, name in enumerate(rules.fields):
         m, d, bm, bd = mother[i], daughter[i], base.mother[i], base.daughter[i]
-        if m is d or same(m, d):
+        if m is d or (type(m) is type(d) and m == d) or same(m, d):
             new_m[i] = new_d[i] = m
             continue
         mother_moved = bm is MISSING or not same(m, bm)
         daughter_moved = bd is MISSING or not same(d, bd)
         if not mother_moved and not daughter_moved:
+            plain = False
             continue  # as agreed before (daughter-wins kept the daughter's value)
         if daughter_moved:
             conflicts.append(name)
             if rules.policy is Policy.SKIP:
-                open_conflict = True
+                open_conflict, plain = True, False
                 continue
             if rules.policy is Policy.DAUGHTER_WINS:
                 new_m[i], new_d[i] = m, d
+                plain = False
                 continue
         columns.append(name)
         before.append(d)
         after.append(m)
         new_m[i] = new_d[i] = m
     new_base = Base(new_m, new_d, False)
+    packed_base = (key, packed, None) if plain else None
     if not columns:
         changed_base = entry is None or came_back or not all(
             a is b or (type(a) is type(b) and a == b)
             for a, b in zip(new_m + new_d, base.mother + base.daughter, strict=True))
+        if not changed_base:
+            return RecordPlan(key, "unchanged", conflicts=tuple(conflicts),
+                              open_conflict=open_conflict, mother=packed)
         return RecordPlan(key, "unchanged", conflicts=tuple(conflicts),
-                          open_conflict=open_conflict, base=new_base if changed_base else None,
+                          open_conflict=open_conflict, base=new_base, entry=packed_base,
                           mother=packed)
     return RecordPlan(key, "updated", tuple(columns), tuple(before), tuple(after),
-                      tuple(conflicts), open_conflict, new_base, mother=packed)
+                      tuple(conflicts), open_conflict, new_base, packed_base, mother=packed)
 
 
 @dataclass(frozen=True, slots=True)

@@ -288,8 +288,8 @@ class EntitySync:
                     self._failure(key, message,
                                   self.failures.failed(key, creates.packed[i], message))
             creates = creates.pick(kept)
-        entries = [encode(p.key, fields, p.base) for p in plans
-                   if p.base is not None and p.key not in rejected]
+        entries = [p.entry if p.entry is not None else encode(p.key, fields, p.base)
+                   for p in plans if p.base is not None and p.key not in rejected]
         if entries:
             entries.extend(zip(creates.keys, creates.packed, itertools.repeat(None)))
             entries.sort(key=entry_key)
