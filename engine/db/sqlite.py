@@ -120,13 +120,41 @@ class SQLiteDatabase:
                     f"Administration '{self.administration}': key column '{column}' of table "
                     f"'{table}' holds values of different types (numbers and text). Give every "
                     "record a key of one type.", administration=self.administration)
-        # Grouped by the columns' own collation, as `=` matches them when writing (a unique
-        # index with another collation would not prove this, so it is always checked).
+        if self._unique(table, key):
+            return int(nulls), []
+        # Grouped by the columns' own collation, as `=` matches them when writing.
         group = ", ".join(quoted)
         dupes = self._query(
             f"SELECT {group} FROM {name} WHERE NOT ({null}) GROUP BY {group} "
             f"HAVING count(*) > 1 LIMIT {int(limit)}", ())
         return int(nulls), dupes
+
+    def _unique(self, table: str, key: Sequence[str]) -> bool:
+        """Whether a unique index on exactly the key columns makes duplicates impossible. Only
+        trusted when neither the table nor the index names a collation: an index may compare
+        otherwise than `=` on the column does (unique in binary, yet 'a' = 'A' under NOCASE),
+        and a partial index covers some rows only."""
+        schema, _, name = table.rpartition(".")
+        prefix = f"{quote_identifier(schema)}." if schema else ""
+        master = f"{prefix}sqlite_master"
+        wanted = sorted(k.lower() for k in key)
+        (table_sql,) = self._query(
+            f"SELECT coalesce(max(sql), '') FROM {master} WHERE type = 'table' "
+            "AND name = ? COLLATE NOCASE", (name,))[0]
+        if "collate" in table_sql.lower():
+            return False
+        for _, index, unique, _, partial in self._query(
+                f"PRAGMA {prefix}index_list({quote_identifier(name)})", ()):
+            if not unique or partial:
+                continue
+            (index_sql,) = self._query(
+                f"SELECT coalesce(max(sql), '') FROM {master} WHERE type = 'index' "
+                "AND name = ?", (index,))[0]
+            columns = self._query(f"PRAGMA {prefix}index_info({quote_identifier(index)})", ())
+            if ("collate" not in index_sql.lower()
+                    and sorted(str(c[2]).lower() for c in columns) == wanted):
+                return True
+        return False
 
     def _query(self, sql: str, params: tuple[object, ...]) -> list[Row]:
         try:
