@@ -120,6 +120,10 @@ class Journal:
         """The daughter rolled the chunk back: nothing of it was written."""
         self.conn.execute("DELETE FROM journal WHERE id = ?", (journal_id,))
 
+    def forget_all(self, journal_ids: list[int]) -> None:
+        """Chunks the daughter never took (it failed first)."""
+        self.conn.executemany("DELETE FROM journal WHERE id = ?", [(i,) for i in journal_ids])
+
     def unconfirmed(self, daughter: str, entity: str) -> list[tuple[int, list[Written]]]:
         """Chunks a killed process journalled but could not confirm."""
         return [(journal_id, self._changes(*row)) for journal_id, *row in self.conn.execute(

@@ -81,6 +81,19 @@ class MotherChunk:
 
 
 @dataclass
+class Batch:
+    """One daughter transaction's worth: the plans and creates, what of them is journalled,
+    and the journal's id for them once it is."""
+
+    plans: list[RecordPlan]
+    creates: Creates
+    written: list[RecordPlan]
+    changes: list[Written]
+    created: Created
+    journal_id: int = 0
+
+
+@dataclass
 class EntitySync:
     """One daughter, one entity: the streams lined up with the mother and what to record."""
 
@@ -94,6 +107,7 @@ class EntitySync:
     stopped: bool = False
     _pending: list[RecordPlan] = field(default_factory=list)
     _creates: Creates = field(default_factory=Creates)
+    ready: list[Batch] = field(default_factory=list)
     rows: OrderedStream[Row] = field(init=False)
     entries: OrderedStream[Entry] = field(init=False)
 
@@ -220,42 +234,63 @@ class EntitySync:
         while len(self._pending) + len(self._creates) >= BATCH:
             batch, self._pending = self._pending[:BATCH], self._pending[BATCH:]
             new, self._creates = self._creates.split(BATCH - len(batch))
-            self._record(batch, new)
+            self.ready.append(self._batch(batch, new))
 
     def flush(self) -> None:
-        """Write (or, in a dry run, count) what is waiting."""
+        """Make ready what is waiting."""
         plans, self._pending = self._pending, []
         creates, self._creates = self._creates, Creates()
         if plans or creates:
-            self._record(plans, creates)
+            self.ready.append(self._batch(plans, creates))
 
-    def _record(self, plans: list[RecordPlan], creates: Creates) -> None:
+    def _batch(self, plans: list[RecordPlan], creates: Creates) -> Batch:
+        written = [p for p in plans if p.outcome in ("updated", "removed")]
+        changes: list[Written] = [
+            (p.key, _ACTIONS[p.outcome], p.columns, p.before, p.after, p.conflicts)
+            for p in written]
+        created = Created(self.mother.fields, [
+            (part.keys, part.packed if self._identity else list(map(pack, part.values)))
+            for part in creates.parts]) if creates else NO_CREATES
+        return Batch(plans, creates, written, changes, created)
+
+    def journal_ready(self) -> None:
+        """Journal the ready batches (inside the run's state transaction, before any daughter
+        commits them): `pending`, or `planned` in a dry run."""
+        run = self.run
+        status = "planned" if run.report.dry_run else "pending"
+        for batch in self.ready:
+            if batch.written or batch.creates:
+                batch.journal_id = run.journal.add_pending(
+                    run.report.run_id, self.daughter.admin.name, self.mother.entity.name,
+                    batch.changes, batch.created, status)
+
+    def write_ready(self) -> None:
+        """Write the journalled batches, each in a daughter transaction of its own (in a dry
+        run, only count them). When the daughter fails, the batches it did not take are
+        dropped from the journal again."""
+        batches, self.ready = self.ready, []
+        for i, batch in enumerate(batches):
+            try:
+                self._write(batch)
+            except DatabaseError as error:
+                unwritten = [b.journal_id for b in batches[i + 1:] if b.journal_id]
+                if isinstance(error, RolledBack) and batch.journal_id:
+                    unwritten.append(batch.journal_id)
+                if unwritten:
+                    self.run.in_state_transaction(functools.partial(
+                        self.run.journal.forget_all, unwritten))
+                raise
+
+    def _write(self, batch: Batch) -> None:
         run = self.run
         dry_run = run.report.dry_run
-        written = [p for p in plans if p.outcome in ("updated", "removed")]
         rejected: dict[Key, str] = {}
-        changes: list[Written] = []
-        created = NO_CREATES
-        journal_id = 0
-        db = self.daughter.db
-        assert db is not None
-        fields = self.mother.fields
-        if written or creates:  # journalled first: `planned` in a dry run, else before the
-            # daughter commits
-            changes = [(p.key, _ACTIONS[p.outcome], p.columns, p.before, p.after, p.conflicts)
-                       for p in written]
-            created = Created(fields, [
-                (part.keys, part.packed if self._identity else list(map(pack, part.values)))
-                for part in creates.parts])
-            journal_id = run.in_state_transaction(functools.partial(
-                run.journal.add_pending, run.report.run_id, self.daughter.admin.name,
-                self.mother.entity.name, changes, created, "planned" if dry_run else "pending"))
-            if not dry_run:
-                try:
-                    rejected = write_chunk(db, self.layout, fields, creates, written).rejected
-                except RolledBack:
-                    run.in_state_transaction(functools.partial(run.journal.forget, journal_id))
-                    raise
+        plans, creates = batch.plans, batch.creates
+        if (batch.written or creates) and not dry_run:
+            db = self.daughter.db
+            assert db is not None
+            rejected = write_chunk(db, self.layout, self.mother.fields, creates,
+                                   batch.written).rejected
         tally = Counter(p.outcome for p in plans if p.key not in rejected)
         counts = self.counts
         counts.created += len(creates) - (len(set(creates.keys) & rejected.keys())
@@ -270,8 +305,8 @@ class EntitySync:
                 counts.open_conflicts += plan.open_conflict
         if dry_run:
             return
-        run.defer(functools.partial(self._advance, plans, creates, journal_id, changes, created,
-                                    rejected))
+        run.defer(functools.partial(self._advance, plans, creates, batch.journal_id,
+                                    batch.changes, batch.created, rejected))
 
     def _advance(self, plans: list[RecordPlan], creates: Creates, journal_id: int,
                  changes: list[Written], created: Created, rejected: dict[Key, str]) -> None:
@@ -409,6 +444,7 @@ class Run:
         self._step(syncs, MotherChunk([], [], [], [], None, 0, None))
         for sync in self._working(syncs):
             self._guard(sync, sync.flush)
+        self._write_ready(syncs)
         self.flush_state()
         for sync in self._working(syncs):
             if not self.report.dry_run:
@@ -472,6 +508,21 @@ class Run:
             if index not in prepared:
                 prepared[index] = _prepare(chunk.values, index)
             self._guard(sync, functools.partial(sync.step, chunk, *prepared[index]))
+        self._write_ready(syncs)
+
+    def _write_ready(self, syncs: list[EntitySync]) -> None:
+        """Journal what every daughter has ready in one state transaction (one durable
+        commit for all daughters), then write each daughter."""
+        ready = [sync for sync in self._working(syncs) if sync.ready]
+        if not ready:
+            return
+        def journal() -> None:
+            for sync in ready:
+                sync.journal_ready()
+
+        self.in_state_transaction(journal)
+        for sync in ready:
+            self._guard(sync, sync.write_ready)
 
     def _entity_failed(self, daughter: Daughter, entity: Entity, error: StamsyncError) -> None:
         """A daughter problem stops this entity in this daughter; the others go on."""
