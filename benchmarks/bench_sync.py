@@ -36,6 +36,12 @@ Run (from the repository root, with the project installed):
     python benchmarks/bench_sync.py --records 20000 --repeat 1 --json
     python benchmarks/bench_sync.py --memory           # 100,000 vs 1,000,000, a few minutes
 
+`--instructions` runs each phase and its floor once, each in a child process under valgrind's
+callgrind, and compares instructions executed instead of seconds: the same figures on a busy
+and an idle machine (user space only: time spent waiting for the disk, and the kernel's own
+work, are not counted; Python's start-up and imports, counted in an empty child, are taken
+off). About ten minutes at 100,000 items; needs `valgrind`.
+
 `--memory` builds each data set in a child process of its own, then measures in a fresh child
 (syncs and streaming floors, no data generation), so generation never counts towards the peak.
 Peak RSS needs the `resource` module (Linux, macOS); elsewhere it is reported as n/a.
@@ -486,6 +492,101 @@ def memory_mode(work: Path, sizes: Sequence[int], repeat: int, as_json: bool,
 
 # -- command line ---------------------------------------------------------------------------------
 
+# -- instructions: the same phases counted by callgrind, whatever the machine is doing ----------
+
+STEPS = ("reset", "noop", "floor_first", "first", "floor_read", "no_change", "change",
+         "changed")
+"""What `--step` runs in a child process (the building blocks of `--instructions`)."""
+
+
+def step(work: Path, records: int, name: str) -> None:
+    """One building block, run alone in this process."""
+    spec = make_spec(work)
+    if name == "reset":
+        reset(work)
+    elif name == "floor_first":
+        floor_first(work)
+    elif name == "floor_read":
+        floor_read(work)
+    elif name == "change":
+        conn = sqlite3.connect(mother_path(work), isolation_level=None)
+        try:
+            conn.execute(CHANGE)
+        finally:
+            conn.close()
+    elif name in ("first", "no_change", "changed"):
+        report = engine.sync(spec)
+        changed = records // 100
+        expected = {"first": {"created": records}, "no_change": {"unchanged": records},
+                    "changed": {"updated": changed, "unchanged": records - changed}}[name]
+        check(report, name, **expected)
+
+
+def counted(work: Path, records: int, name: str) -> int:
+    """Instructions (callgrind's `Ir`) a child spends on one step."""
+    out = work / f"callgrind.{name}.out"
+    command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
+               sys.executable, __file__, "--dir", str(work), "--records", str(records),
+               "--no-build", "--step", name]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    out.unlink(missing_ok=True)
+    found = [line for line in done.stderr.splitlines() if "Collected :" in line]
+    if done.returncode != 0 or not found:
+        raise BenchFailure(f"step {name} under callgrind failed: {done.stderr[-2000:]}")
+    return int(found[-1].rsplit(":", 1)[1].strip())
+
+
+def instructions_mode(work: Path, records: int, log: Callable[[str], None]) -> dict[str, Any]:
+    """Each phase and its floor in a child process under callgrind: instructions executed in
+    user space, the same on a busy and an idle machine (time waiting for the disk is not
+    counted). The instructions of starting Python and importing (the `noop` step) are taken
+    off every figure."""
+    if shutil.which("valgrind") is None:
+        raise BenchFailure("--instructions needs valgrind (apt-get install valgrind)")
+
+    def plain(name: str) -> None:
+        subprocess.run([sys.executable, __file__, "--dir", str(work), "--records",
+                        str(records), "--no-build", "--step", name], check=True)
+
+    plain("reset")
+    counts: dict[str, int] = {}
+    for name in ("noop", "floor_first", "first", "floor_read", "no_change"):
+        log(f"  counting {name} (about a minute per 100,000 records)")
+        counts[name] = counted(work, records, name)
+    plain("change")
+    log("  counting changed")
+    counts["changed"] = counted(work, records, "changed")
+    base = counts["noop"]
+    net = {name: n - base for name, n in counts.items() if name != "noop"}
+    phases = {
+        "first": verdict(net["first"], net["floor_first"], TARGET_FIRST),
+        "no_change": verdict(net["no_change"], net["floor_read"], TARGET_NO_CHANGE),
+        "changed": verdict(net["changed"], net["no_change"], TARGET_CHANGED),
+    }
+    return {"records": records, "daughters": DAUGHTERS, "engine": engine_fingerprint(),
+            "python": sys.version.split()[0], "sqlite": sqlite3.sqlite_version,
+            "instructions": counts, "phases": phases,
+            "all_targets_met": all(p["met"] for p in phases.values())}
+
+
+def render_instructions(result: dict[str, Any]) -> str:
+    lines = [
+        f"stamsync sync benchmark in instructions (callgrind Ir, user space; start-up taken "
+        f"off): N={result['records']:,} items, {result['daughters']} daughters",
+        f"engine source {result['engine']}, Python {result['python']}, "
+        f"SQLite {result['sqlite']}",
+        "",
+        f"{'phase':<17} {'stamsync':>14} {'floor':>14} {'ratio':>7}  {'target':<18} result",
+    ]
+    for phase, figures in result["phases"].items():
+        lines.append(
+            f"{_LABELS[phase]:<17} {figures['seconds']:>14,.0f} {figures['floor']:>14,.0f} "
+            f"{figures['ratio']:>6.2f}x  {_TARGETS[phase]:<18} "
+            f"{'PASS' if figures['met'] else 'FAIL'}")
+    lines.append("(the 1%-changed sync's floor is the no-change sync)")
+    return "\n".join(lines)
+
+
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="Time stamsync's first, no-change and 1%-changed sync against plain "
@@ -505,6 +606,11 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--memory-sizes", type=lambda s: tuple(int(n) for n in s.split(",")),
                         default=MEMORY_SIZES, help="the two sizes --memory compares "
                                                    "(default 100000,1000000)")
+    parser.add_argument("--instructions", action="store_true",
+                        help="count instructions with valgrind's callgrind instead of timing "
+                             "(repeatable on a noisy machine; disk waits not counted; about "
+                             "ten minutes at 100,000 items)")
+    parser.add_argument("--step", choices=STEPS, help=argparse.SUPPRESS)
     parser.add_argument("--build-only", action="store_true",
                         help="only generate the mother in --dir")
     parser.add_argument("--no-build", action="store_true",
@@ -533,6 +639,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             start = time.perf_counter()
             build(work, args.records)
             log(f"built {args.records:,} items in {time.perf_counter() - start:.1f} s")
+            return 0
+        if args.step is not None:
+            step(work, args.records, args.step)
+            return 0
+        if args.instructions:
+            if not args.no_build:
+                log(f"building {args.records:,} items in {work}")
+                build(work, args.records)
+            counts = instructions_mode(work, args.records, log)
+            print(json.dumps(counts, indent=2) if args.json else render_instructions(counts))
             return 0
         if args.memory:
             summary = memory_mode(work, args.memory_sizes, args.repeat or 1, args.json, log)
