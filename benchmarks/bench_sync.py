@@ -359,6 +359,16 @@ def engine_fingerprint() -> str:
     return digest.hexdigest()[:12]
 
 
+def verdicts(first: float, first_floor: float, no_change: float, no_change_floor: float,
+             changed: float) -> dict[str, dict[str, Any]]:
+    """The three phases against their targets (seconds or instructions alike)."""
+    return {
+        "first": verdict(first, first_floor, TARGET_FIRST),
+        "no_change": verdict(no_change, no_change_floor, TARGET_NO_CHANGE),
+        "changed": verdict(changed, no_change, TARGET_CHANGED),
+    }
+
+
 def verdict(seconds: float, reference: float, target: float) -> dict[str, Any]:
     ratio = seconds / reference
     return {"seconds": round(seconds, 4), "floor": round(reference, 4), "ratio": round(ratio, 3),
@@ -379,11 +389,8 @@ def measure(work: Path, records: int, repeat: int, log: Callable[[str], None]) -
         runs.append(scenario(work, records, log))
     peak = peak_rss_mib()
     best = {phase: min(run[phase] for run in runs) for phase in runs[0]}
-    phases = {
-        "first": verdict(best["first"], best["first_floor"], TARGET_FIRST),
-        "no_change": verdict(best["no_change"], best["no_change_floor"], TARGET_NO_CHANGE),
-        "changed": verdict(best["changed"], best["no_change"], TARGET_CHANGED),
-    }
+    phases = verdicts(best["first"], best["first_floor"], best["no_change"],
+                      best["no_change_floor"], best["changed"])
     for phase, figures in phases.items():
         figures["samples"] = [round(run[phase], 3) for run in runs]
         floor = "no_change" if phase == "changed" else f"{phase}_floor"
@@ -558,11 +565,8 @@ def instructions_mode(work: Path, records: int, log: Callable[[str], None]) -> d
     counts["changed"] = counted(work, records, "changed")
     base = counts["noop"]
     net = {name: n - base for name, n in counts.items() if name != "noop"}
-    phases = {
-        "first": verdict(net["first"], net["floor_first"], TARGET_FIRST),
-        "no_change": verdict(net["no_change"], net["floor_read"], TARGET_NO_CHANGE),
-        "changed": verdict(net["changed"], net["no_change"], TARGET_CHANGED),
-    }
+    phases = verdicts(net["first"], net["floor_first"], net["no_change"], net["floor_read"],
+                      net["changed"])
     return {"records": records, "daughters": DAUGHTERS, "engine": engine_fingerprint(),
             "python": sys.version.split()[0], "sqlite": sqlite3.sqlite_version,
             "instructions": counts, "phases": phases,
