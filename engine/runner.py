@@ -1,6 +1,8 @@
-"""One run: per entity, the mother read once in key order and shared by every daughter;
-per daughter, read -> plan -> journal -> write -> confirm and advance the bases, a chunk at
-a time, each chunk in a short transaction of its own."""
+"""One run: per entity, the mother read once in key order, a page at a time, and shared by
+every daughter. Per page, each daughter plans against its rows and bases; once a batch is
+ready, the batches of all daughters are journalled in one state transaction, then each
+daughter writes its batch in a short transaction of its own; the journal is confirmed and
+the bases advance in the next state transaction."""
 
 from __future__ import annotations
 
