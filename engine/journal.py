@@ -116,12 +116,8 @@ class Journal:
             "UPDATE journal SET status = 'confirmed', changes = ?, create_columns = ?, "
             "creates = ? WHERE id = ?", (pack(changes), columns, creates, journal_id))
 
-    def forget(self, journal_id: int) -> None:
-        """The daughter rolled the chunk back: nothing of it was written."""
-        self.conn.execute("DELETE FROM journal WHERE id = ?", (journal_id,))
-
-    def forget_all(self, journal_ids: list[int]) -> None:
-        """Chunks the daughter never took (it failed first)."""
+    def forget(self, journal_ids: list[int]) -> None:
+        """Chunks the daughter never took (rolled back, or it failed first)."""
         self.conn.executemany("DELETE FROM journal WHERE id = ?", [(i,) for i in journal_ids])
 
     def unconfirmed(self, daughter: str, entity: str) -> list[tuple[int, list[Written]]]:
@@ -144,7 +140,7 @@ class Journal:
         """Keep, confirmed, the changes of an unconfirmed chunk that the daughter holds;
         forget the chunk when it holds none of them."""
         if not held:
-            self.forget(journal_id)
+            self.forget([journal_id])
             return
         creates = [c for c in held if c[1] == "create"]
         created = NO_CREATES

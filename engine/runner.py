@@ -280,7 +280,7 @@ class EntitySync:
                     unwritten.append(batch.journal_id)
                 if unwritten:
                     self.run.in_state_transaction(functools.partial(
-                        self.run.journal.forget_all, unwritten))
+                        self.run.journal.forget, unwritten))
                 raise
 
     def _write(self, batch: Batch) -> None:
@@ -318,13 +318,13 @@ class EntitySync:
             self.run.journal.confirm(journal_id, changes, created, set(rejected))
         fields = self.layout.rules.fields
         if rejected:
-            kept = [i for i, key in enumerate(creates.keys) if key not in rejected]
-            for i, key in enumerate(creates.keys):
-                if key in rejected:
-                    message = rejected[key]
-                    self._failure(key, message,
-                                  self.failures.failed(key, creates.packed[i], message))
-            creates = creates.pick(kept)
+            mother_of = {p.key: p.mother for p in plans if p.key in rejected}
+            mother_of.update((key, packed) for key, packed in zip(
+                creates.keys, creates.packed, strict=True) if key in rejected)
+            for key, message in rejected.items():
+                self._failure(key, message, self.failures.failed(key, mother_of[key], message))
+            creates = creates.pick([i for i, key in enumerate(creates.keys)
+                                    if key not in rejected])
         entries = [p.entry if p.entry is not None else encode(p.key, fields, p.base)
                    for p in plans if p.base is not None and p.key not in rejected]
         if entries:
@@ -333,12 +333,6 @@ class EntitySync:
             self.bases.save(Page.of(entries))
         else:
             self.bases.save(Page([(part.keys, part.packed) for part in creates.parts], {}))
-        mother_of = {p.key: p.mother for p in plans if p.key in rejected}
-        for plan in plans:
-            if plan.key in rejected:
-                message = rejected[plan.key]
-                self._failure(plan.key, message,
-                              self.failures.failed(plan.key, mother_of[plan.key], message))
         if self.failures.known:
             for plan in plans:
                 if plan.key not in rejected and plan.outcome != "none":

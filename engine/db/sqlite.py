@@ -12,6 +12,13 @@ from engine.errors import DatabaseError
 BUSY_TIMEOUT_SECONDS = 30.0
 
 
+def _split(table: str) -> tuple[str, str]:
+    """A possibly schema-qualified table name as its quoted schema prefix ('' or '"main".')
+    and its bare name, for PRAGMA statements."""
+    schema, _, name = table.rpartition(".")
+    return (f"{quote_identifier(schema)}." if schema else ""), name
+
+
 def _kind(value: object) -> str:
     """A value's kind in SQLite's sort order (integers and reals are both numbers)."""
     if value is None:
@@ -55,8 +62,7 @@ class SQLiteDatabase:
 
     def columns(self, table: str) -> list[str]:
         if table not in self._tables:
-            schema, _, name = table.rpartition(".")
-            prefix = f"{quote_identifier(schema)}." if schema else ""
+            prefix, name = _split(table)
             try:
                 info = self.conn.execute(
                     f"PRAGMA {prefix}table_info({quote_identifier(name)})"
@@ -134,8 +140,7 @@ class SQLiteDatabase:
         trusted when neither the table nor the index names a collation: an index may compare
         otherwise than `=` on the column does (unique in binary, yet 'a' = 'A' under NOCASE),
         and a partial index covers some rows only."""
-        schema, _, name = table.rpartition(".")
-        prefix = f"{quote_identifier(schema)}." if schema else ""
+        prefix, name = _split(table)
         master = f"{prefix}sqlite_master"
         wanted = sorted(k.lower() for k in key)
         (table_sql,) = self._query(
