@@ -419,22 +419,33 @@ _TARGETS = {"first": "<= 1.5x floor", "no_change": "<= 2x floor",
             "changed": "<= 1.2x no-change"}
 
 
-def render(result: dict[str, Any]) -> str:
+def phase_table(result: dict[str, Any], headline: str, unit: str, number: str) -> list[str]:
+    """The lines both reports share: what was measured, then a row per phase (`number` is
+    the format of the figures, e.g. '.3f' for seconds)."""
+    width = 14 if unit == "instructions" else 11
     lines = [
-        f"stamsync sync benchmark: N={result['records']:,} items x {result['columns']} columns, "
-        f"{result['daughters']} daughters, {result['dir']} ({result['filesystem']})",
+        headline,
         f"engine source {result['engine']}, Python {result['python']}, "
         f"SQLite {result['sqlite']}",
-        f"stamsync: best of {result['repeat']} scenario run(s); floors: best of "
-        f"{result['floor_repeat']}",
         "",
-        f"{'phase':<17}{'stamsync s':>11}{'floor s':>10}{'ratio':>8}  {'target':<19}result",
+        f"{'phase':<17}{'stamsync':>{width}}{'floor':>{width}}{'ratio':>8}  "
+        f"{'target':<19}result   ({unit})",
     ]
     for phase, f in result["phases"].items():
         lines.append(
-            f"{_LABELS[phase]:<17}{f['seconds']:>11.3f}{f['floor']:>10.3f}"
+            f"{_LABELS[phase]:<17}{f['seconds']:>{width}{number}}{f['floor']:>{width}{number}}"
             f"{f['ratio']:>7.2f}x  {_TARGETS[phase]:<19}{'PASS' if f['met'] else 'FAIL'}")
     lines.append("(the 1%-changed sync's floor is the no-change sync)")
+    return lines
+
+
+def render(result: dict[str, Any]) -> str:
+    lines = phase_table(
+        result,
+        f"stamsync sync benchmark: N={result['records']:,} items x {result['columns']} columns, "
+        f"{result['daughters']} daughters, {result['dir']} ({result['filesystem']}); "
+        f"stamsync: best of {result['repeat']} scenario run(s), floors: best of "
+        f"{result['floor_repeat']}", "seconds", ".3f")
     if result["repeat"] > 1:
         lines.append("samples (s), stamsync | floor:")
         for phase, f in result["phases"].items():
@@ -574,21 +585,11 @@ def instructions_mode(work: Path, records: int, log: Callable[[str], None]) -> d
 
 
 def render_instructions(result: dict[str, Any]) -> str:
-    lines = [
+    return "\n".join(phase_table(
+        result,
         f"stamsync sync benchmark in instructions (callgrind Ir, user space; start-up taken "
         f"off): N={result['records']:,} items, {result['daughters']} daughters",
-        f"engine source {result['engine']}, Python {result['python']}, "
-        f"SQLite {result['sqlite']}",
-        "",
-        f"{'phase':<17} {'stamsync':>14} {'floor':>14} {'ratio':>7}  {'target':<18} result",
-    ]
-    for phase, figures in result["phases"].items():
-        lines.append(
-            f"{_LABELS[phase]:<17} {figures['seconds']:>14,.0f} {figures['floor']:>14,.0f} "
-            f"{figures['ratio']:>6.2f}x  {_TARGETS[phase]:<18} "
-            f"{'PASS' if figures['met'] else 'FAIL'}")
-    lines.append("(the 1%-changed sync's floor is the no-change sync)")
-    return "\n".join(lines)
+        "instructions", ",.0f"))
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
