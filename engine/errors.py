@@ -41,6 +41,14 @@ class DatabaseError(StamsyncError):
         self.administration = administration
 
 
+class RecordError(StamsyncError):
+    """A daughter rejected one record (constraint, type, length); the message is the
+    database's own. The rest of the batch goes on; the record is tried again next run."""
+
+    title = "Record rejected"
+    exit_code = 1
+
+
 class LockHeld(StamsyncError):
     """Another stamsync process is syncing the same config."""
 

@@ -29,12 +29,15 @@ class Administration:
 
     `database` is `sqlite:/absolute/path.db` or `odbc:<connection string>`.
     `protect` maps an entity name to the fields this daughter owns (written only on create).
+    The timeouts (seconds) apply to ODBC connections: logging in, and each statement.
     """
 
     name: str
     database: str
     enabled: bool = True
     protect: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    connect_timeout: int = 15
+    query_timeout: int = 120
 
     def protected(self, entity: str) -> tuple[str, ...]:
         return self.protect.get(entity, ())

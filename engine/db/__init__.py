@@ -1,18 +1,19 @@
 """One small, DB-API shaped interface to an administration's database.
 
 `connect()` picks the implementation from the administration's `database` string:
-`sqlite:PATH` uses Python's sqlite3. Everything above this package speaks only
-`Database`.
+`sqlite:PATH` uses Python's sqlite3, `odbc:...` pyodbc with the dialect of the DBMS the
+driver reports. Everything above this package speaks only `Database`.
 """
 
 from __future__ import annotations
 
 from engine.db.base import Database, quote_identifier
+from engine.db.odbc import OdbcDatabase
 from engine.db.sqlite import SQLiteDatabase
 from engine.errors import ConfigError
 from engine.model import Administration
 
-__all__ = ["Database", "SQLiteDatabase", "connect", "quote_identifier"]
+__all__ = ["Database", "OdbcDatabase", "SQLiteDatabase", "connect", "quote_identifier"]
 
 
 def connect(admin: Administration) -> Database:
@@ -21,10 +22,8 @@ def connect(admin: Administration) -> Database:
     if kind == "sqlite":
         return SQLiteDatabase(admin.name, target)
     if kind == "odbc":
-        raise ConfigError(
-            f"Administration '{admin.name}': ODBC connections ('{kind}:') are not available in "
-            "this version; use a 'sqlite:PATH' database."
-        )
+        return OdbcDatabase(admin.name, target, login_timeout=admin.connect_timeout,
+                            query_timeout=admin.query_timeout)
     raise ConfigError(
         f"Administration '{admin.name}': database '{admin.database}' must start with "
         "'sqlite:' or 'odbc:'."

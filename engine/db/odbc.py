@@ -1,0 +1,443 @@
+"""An administration in a database server, reached through ODBC with pyodbc.
+
+`odbc:DSN=Noord` or `odbc:Driver={PostgreSQL Unicode};Server=...;Database=...;Uid=...;
+Pwd={password}`: the password comes from the OS keyring (`engine.secrets`). The DBMS the
+driver reports picks the dialect (`dialects.py`): quoting, binary key order, parameter
+limits and the fastest safe way to write many rows.
+
+Reads run in autocommit (each page its own short statement, no transaction held open);
+writes run in the explicit transactions `apply.py` opens. A row the database rejects
+(SQLSTATE class 22 or 23: constraint, type, length) raises RecordError with the database's
+own message; anything else is the administration being unreachable (DatabaseError).
+pyodbc is imported on first use, so a machine without an ODBC driver manager still runs
+SQLite administrations.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import itertools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+from engine import secrets
+from engine.db.base import Row
+from engine.db.dialects import TEXT_TYPES, Dialect, dialect_for
+from engine.errors import DatabaseError, RecordError
+
+LOGIN_TIMEOUT_SECONDS = 15
+QUERY_TIMEOUT_SECONDS = 120
+
+_PAIR = re.compile(r"\s*([^=;]+?)\s*=\s*(\{(?:[^}]|\}\})*\}|[^;]*)\s*(?:;|$)")
+_CALL = re.compile(r"\s*(\(\d+\)\s*)*\(SQL\w+\)\s*$")
+
+
+def attributes(connection: str) -> dict[str, str]:
+    """The attributes of an ODBC connection string, names lower-cased, braces removed."""
+    found: dict[str, str] = {}
+    for name, value in _PAIR.findall(connection):
+        if value.startswith("{") and value.endswith("}"):
+            value = value[1:-1].replace("}}", "}")
+        found[name.strip().lower()] = value
+    return found
+
+
+def _braced(value: str) -> str:
+    return "{" + value.replace("}", "}}") + "}"
+
+
+def _pyodbc(administration: str) -> ModuleType:
+    try:
+        import pyodbc
+    except ImportError as error:  # the module, or the driver manager it links (libodbc)
+        raise DatabaseError(
+            f"Administration '{administration}': ODBC is not available on this machine "
+            f"({error}). Install the ODBC driver manager (Windows has it; Debian: apt-get "
+            "install unixodbc) and the database's ODBC driver.",
+            administration=administration) from None
+    module: ModuleType = pyodbc
+    return module
+
+
+@dataclass(frozen=True)
+class _Table:
+    quoted: str
+    """The name as the catalog spells it, quoted for SQL."""
+    where: dict[str, str]
+    """The catalog functions' arguments that find it: table, and schema or catalog."""
+    columns: list[str]
+    types: dict[str, int]
+    """Each column's ODBC SQL type."""
+
+
+def driver_message(error: Exception, secret: str | None = None) -> str:
+    """The driver's own words, without pyodbc's tuple and call-name decoration."""
+    args: tuple[Any, ...] = getattr(error, "args", ())
+    text = str(args[1]) if len(args) > 1 else str(error)
+    text = _CALL.sub("", text).strip()
+    text = re.sub(r"^\[[0-9A-Z]{5}\]\s*", "", text)
+    text = re.sub(r";?\s*\n\s*Error while executing the query$", "", text)
+    text = " ".join(text.split())
+    if secret:
+        text = text.replace(secret, "***")
+    return text
+
+
+def _sqlstate(error: Exception) -> str:
+    args = getattr(error, "args", ())
+    return str(args[0]) if args else ""
+
+
+class OdbcDatabase:
+    """One administration over one ODBC connection. One thread uses one instance."""
+
+    def __init__(self, administration: str, connection: str, *,
+                 login_timeout: int = LOGIN_TIMEOUT_SECONDS,
+                 query_timeout: int = QUERY_TIMEOUT_SECONDS) -> None:
+        self.administration = administration
+        pyodbc = _pyodbc(administration)
+        self._errors: tuple[type[Exception], ...] = (pyodbc.Error,)
+        attrs = attributes(connection)
+        driver = attrs.get("driver")
+        installed = pyodbc.drivers()
+        if driver is not None and driver not in installed:
+            raise self._error(
+                f"the ODBC driver '{driver}' is not installed on this machine. Installed "
+                f"drivers: {', '.join(installed) or 'none'}. Install the driver, or correct "
+                "Driver={...} in the config.")
+        if driver is None and "dsn" in attrs:
+            sources = pyodbc.dataSources()
+            match = {d.lower(): d for d in sources}.get(attrs["dsn"].lower())
+            if match is None:
+                raise self._error(
+                    f"the ODBC data source (DSN) '{attrs['dsn']}' is not defined on this "
+                    f"machine. Defined: {', '.join(sorted(sources)) or 'none'}. Create it in "
+                    "the ODBC Data Source Administrator (Windows) or odbc.ini, or correct the "
+                    "DSN in the config.")
+            driver = sources[match]
+        secret = None
+        if "{password}" in connection:
+            secret = secrets.password(administration)
+            connection = connection.replace("{password}", _braced(secret))
+        if "postgres" in (driver or "").lower() and "boolsaschar" not in attrs:
+            # psqlODBC gives booleans as the text '1'/'0' unless told otherwise.
+            connection = connection.rstrip("; ") + ";BoolsAsChar=0"
+        try:
+            self.conn = pyodbc.connect(connection, timeout=login_timeout, autocommit=True)
+        except pyodbc.Error as error:
+            raise self._error(self._connect_advice(error, secret)) from None
+        info = self.conn.getinfo
+        self.dbms = str(info(pyodbc.SQL_DBMS_NAME))
+        self.dialect: Dialect = dialect_for(self.dbms, str(info(pyodbc.SQL_DRIVER_NAME)))
+        if self.dialect.timeout_sql is not None:
+            self._run(self.dialect.timeout_sql.format(seconds=int(query_timeout)))
+        else:
+            with contextlib.suppress(pyodbc.Error):  # ODBC's own, where the driver has one
+                self.conn.timeout = query_timeout
+        self.where = f"{self.dbms} database '{info(pyodbc.SQL_DATABASE_NAME)}'"
+        self._record_errors = (pyodbc.IntegrityError, pyodbc.DataError)
+        self._tables: dict[str, _Table] = {}
+        self._orders: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+        self._sql: dict[tuple[Any, ...], str] = {}
+
+    def _connect_advice(self, error: Exception, secret: str | None) -> str:
+        state = _sqlstate(error)
+        message = driver_message(error, secret)
+        if state.startswith("28"):
+            advice = ("The user name or password was refused: correct the user in the config, "
+                      "or store the right password (settings dialog, or keyring set stamsync "
+                      f"\"{self.administration}\").")
+        elif state in ("IM002", "IM003") or "can't open lib" in message.lower():
+            advice = "The ODBC driver or data source cannot be loaded: check that it is installed."
+        else:
+            advice = ("Check that the server is running and reachable from this machine and "
+                      "that the server, port and database in the config are right.")
+        return f"cannot connect: {message}. {advice}"
+
+    def _error(self, message: str) -> DatabaseError:
+        return DatabaseError(f"Administration '{self.administration}': {message}",
+                             administration=self.administration)
+
+    def _unreachable(self, error: Exception) -> DatabaseError:
+        return self._error(
+            f"{self.where} failed: {driver_message(error)}. Check that the server is running "
+            "and reachable, then run the sync again.")
+
+    # -- catalog ---------------------------------------------------------------------------
+
+    def _split(self, table: str) -> dict[str, str]:
+        schema, _, name = table.rpartition(".")
+        where = {"table": name}
+        if schema:
+            where["catalog" if self.dialect.schema_is_catalog else "schema"] = schema
+        return where
+
+    def _describe(self, table: str) -> _Table:
+        """The table as the catalog knows it; DatabaseError naming close matches if none."""
+        if table in self._tables:
+            return self._tables[table]
+        where = self._split(table)
+        found = self._catalog_columns(where)
+        if not found:  # the catalog may spell the name in another case
+            spelled = [t for t in self._table_names(where) if t.lower() == where["table"].lower()]
+            if spelled:
+                where = {**where, "table": spelled[0]}
+                found = self._catalog_columns(where)
+        if not found:
+            names = self._table_names(where)
+            close = difflib.get_close_matches(where["table"].lower(),
+                                              [n.lower() for n in names], n=3, cutoff=0.6)
+            by_fold = {n.lower(): n for n in names}
+            hint = (f" Close matches: {', '.join(by_fold[c] for c in close)}." if close
+                    else f" It has {len(names)} tables." if names else "")
+            raise self._error(
+                f"table '{table}' does not exist in {self.where}.{hint} Correct the table name "
+                "in the config (a schema goes in front: 'dbo.DEBITEUR').")
+        prefix = table.rpartition(".")[0]
+        name = f"{prefix}.{where['table']}" if prefix else where["table"]
+        self._tables[table] = _Table(self.dialect.quote(name), where,
+                                     [c for c, _ in found], dict(found))
+        return self._tables[table]
+
+    def _catalog_columns(self, where: dict[str, str]) -> list[tuple[str, int]]:
+        try:
+            rows = self.conn.cursor().columns(**where).fetchall()
+        except self._errors as error:
+            raise self._unreachable(error) from None
+        if not rows:
+            return []
+        first = (rows[0][0], rows[0][1])  # one table, should the name occur in two schemas
+        return [(str(r[3]), int(r[4])) for r in rows if (r[0], r[1]) == first]
+
+    def _table_names(self, where: dict[str, str]) -> list[str]:
+        scope = {k: v for k, v in where.items() if k != "table"}
+        try:
+            return [str(r[2]) for r in self.conn.cursor().tables(**scope).fetchall()
+                    if str(r[3]).upper() in ("TABLE", "VIEW", "BASE TABLE")]
+        except self._errors as error:
+            raise self._unreachable(error) from None
+
+    def columns(self, table: str) -> list[str]:
+        return list(self._describe(table).columns)
+
+    def unique_key(self, table: str, key: Sequence[str]) -> bool:
+        """Whether a primary key or unique index on (some of) the key columns keeps two
+        records from having one key."""
+        where = self._describe(table).where
+        wanted = {k.lower() for k in key}
+        try:
+            cursor = self.conn.cursor()
+            primary = {str(r[3]).lower() for r in cursor.primaryKeys(**where).fetchall()}
+            indexes: dict[str, set[str]] = {}
+            for r in cursor.statistics(**where, unique=True).fetchall():
+                if r[5] is not None and r[8] is not None and not r[3]:
+                    indexes.setdefault(str(r[5]), set()).add(str(r[8]).lower())
+        except self._errors as error:
+            raise self._unreachable(error) from None
+        return any(cols and cols <= wanted for cols in (primary, *indexes.values()))
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _order(self, table: str, key: Sequence[str]) -> list[str]:
+        """Each key column as an expression in binary order."""
+        cache = (table, tuple(key))
+        if cache not in self._orders:
+            types = self._describe(table).types
+            self._orders[cache] = [
+                self.dialect.binary(k, *self._collation(table, k))
+                if types.get(k) in TEXT_TYPES else self.dialect.quote(k) for k in key]
+        return self._orders[cache]
+
+    def _collation(self, table: str, column: str) -> tuple[str | None, str | None]:
+        """The column's collation and character set, where the engine tells them."""
+        name = self.dialect.name
+        described = self._describe(table)
+        quoted, bare = described.quoted, described.where["table"]
+        schema = described.where.get("catalog") or described.where.get("schema")
+        if name == "PostgreSQL":
+            sql = ("SELECT CASE WHEN co.collname = 'default' THEN d.datcollate "
+                   "ELSE co.collname END, NULL FROM pg_attribute a "
+                   "JOIN pg_database d ON d.datname = current_database() "
+                   "LEFT JOIN pg_collation co ON co.oid = a.attcollation "
+                   "WHERE a.attrelid = CAST(? AS regclass) AND a.attname = ?")
+            params: tuple[Any, ...] = (quoted, column)
+        elif name in ("MariaDB", "MySQL"):
+            sql = ("SELECT COLLATION_NAME, CHARACTER_SET_NAME FROM information_schema.COLUMNS "
+                   "WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ? "
+                   "AND COLUMN_NAME = ?")
+            params = (schema, bare, column)
+        elif name == "Microsoft SQL Server":
+            sql = ("SELECT collation_name, NULL FROM sys.columns "
+                   "WHERE object_id = OBJECT_ID(?) AND name = ?")
+            params = (quoted, column)
+        else:
+            return None, None
+        rows = self._query(sql, params)
+        if not rows:
+            return None, None
+        return (str(rows[0][0]) if rows[0][0] else None, str(rows[0][1]) if rows[0][1] else None)
+
+    def read_page(
+        self, table: str, columns: Sequence[str], key: Sequence[str], after: Row | None, limit: int
+    ) -> list[Row]:
+        quoted = self._describe(table).quoted
+        order = self._order(table, key)
+        dialect = self.dialect
+        cache = ("page", table, tuple(columns), tuple(key), after is None, limit)
+        sql = self._sql.get(cache)
+        if sql is None:
+            cols = ", ".join(dialect.quote(c) for c in columns)
+            top = f"TOP ({int(limit)}) " if dialect.limit == "top" else ""
+            sql = f"SELECT {top}{cols} FROM {quoted}"
+            if after is not None:
+                # (k1 > ?) OR (k1 = ? AND k2 > ?) ...: every engine knows it, no row values
+                terms = [" AND ".join([*(f"{e} = ?" for e in order[:i]), f"{order[i]} > ?"])
+                         for i in range(len(order))]
+                sql += " WHERE " + " OR ".join(f"({t})" for t in terms)
+            sql += " ORDER BY " + ", ".join(order)
+            if dialect.limit == "limit":
+                sql += f" LIMIT {int(limit)}"
+            self._sql[cache] = sql
+        params: list[Any] = []
+        if after is not None:
+            for i in range(len(order)):
+                params.extend(after[:i + 1])
+        try:
+            cursor = self.conn.cursor()
+            cursor.execute(sql, params)
+            rows = cursor.fetchmany(limit) if dialect.limit == "fetch" else cursor.fetchall()
+            cursor.close()
+        except self._errors as error:
+            raise self._unreachable(error) from None
+        return list(map(tuple, rows))
+
+    def fetch_row(self, table: str, columns: Sequence[str], key: Sequence[str],
+                  values: Row) -> Row | None:
+        q = self.dialect.quote
+        cols = ", ".join(q(c) for c in columns)
+        match = " AND ".join(f"{q(k)} = ?" for k in key)
+        rows = self._query(f"SELECT {cols} FROM {self._describe(table).quoted} WHERE {match}",
+                           tuple(values))
+        return rows[0] if rows else None
+
+    def count(self, table: str) -> int:
+        return int(self._query(f"SELECT count(*) FROM {self._describe(table).quoted}", ())[0][0])
+
+    def key_problems(self, table: str, key: Sequence[str], limit: int = 5) -> tuple[int, list[Row]]:
+        name = self._describe(table).quoted
+        quoted = [self.dialect.quote(k) for k in key]
+        null = " OR ".join(f"{k} IS NULL" for k in quoted)
+        nulls = int(self._query(f"SELECT count(*) FROM {name} WHERE {null}", ())[0][0])
+        if self.unique_key(table, key):
+            return nulls, []
+        group = ", ".join(quoted)
+        dupes = self._query(f"SELECT {group} FROM {name} WHERE NOT ({null}) GROUP BY {group} "
+                            "HAVING count(*) > 1", (), limit)
+        return nulls, dupes
+
+    def _query(self, sql: str, params: Sequence[Any], limit: int | None = None) -> list[Row]:
+        try:
+            cursor = self.conn.cursor()
+            cursor.execute(sql, *([params] if params else []))
+            rows = cursor.fetchall() if limit is None else cursor.fetchmany(limit)
+            cursor.close()
+        except self._errors as error:
+            raise self._unreachable(error) from None
+        return list(map(tuple, rows))
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def begin(self) -> None:
+        try:
+            self.conn.autocommit = False
+        except self._errors as error:
+            raise self._unreachable(error) from None
+
+    def commit(self) -> None:
+        try:
+            self.conn.commit()
+            self.conn.autocommit = True
+        except self._errors as error:
+            raise self._unreachable(error) from None
+
+    def rollback(self) -> None:
+        try:
+            self.conn.rollback()
+            self.conn.autocommit = True
+        except self._errors:
+            pass  # the connection is gone: the server rolls the transaction back itself
+
+    def savepoint(self) -> None:
+        self._run(self.dialect.savepoint)
+
+    def release_savepoint(self) -> None:
+        if self.dialect.release is not None:
+            self._run(self.dialect.release)
+
+    def rollback_savepoint(self) -> None:
+        self._run(self.dialect.rollback_to)
+        self.release_savepoint()
+
+    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
+        name = self._describe(table).quoted
+        cols = ", ".join(self.dialect.quote(c) for c in columns)
+        marks = "(" + ", ".join("?" * len(columns)) + ")"
+        head = f"INSERT INTO {name} ({cols}) VALUES "
+        if self.dialect.bulk != "values" or len(rows) == 1:
+            self._write(head + marks, rows)
+            return
+        per = self.dialect.rows_per_insert(len(columns))
+        try:
+            cursor = self.conn.cursor()
+            for start in range(0, len(rows), per):
+                chunk = rows[start:start + per]
+                cursor.execute(head + ", ".join(itertools.repeat(marks, len(chunk))),
+                               list(itertools.chain.from_iterable(chunk)))
+            cursor.close()
+        except self._errors as error:
+            raise self._classify(error) from None
+
+    def update(self, table: str, columns: Sequence[str], key: Sequence[str],
+               rows: Sequence[Row]) -> None:
+        q = self.dialect.quote
+        sets = ", ".join(f"{q(c)} = ?" for c in columns)
+        match = " AND ".join(f"{q(k)} = ?" for k in key)
+        self._write(f"UPDATE {self._describe(table).quoted} SET {sets} WHERE {match}", rows)
+
+    def is_record_error(self, error: Exception) -> bool:
+        return isinstance(error, RecordError)
+
+    def _write(self, sql: str, rows: Sequence[Row]) -> None:
+        try:
+            cursor = self.conn.cursor()
+            if self.dialect.bulk == "fast":
+                cursor.fast_executemany = True
+            if len(rows) == 1:
+                cursor.execute(sql, rows[0])
+            else:
+                cursor.executemany(sql, rows)
+            cursor.close()
+        except self._errors as error:
+            raise self._classify(error) from None
+
+    def _classify(self, error: Exception) -> Exception:
+        """RecordError when the database rejected a row, else the administration failed."""
+        message = driver_message(error)
+        if (isinstance(error, self._record_errors) or _sqlstate(error)[:2] in ("22", "23")
+                or any(m in message.lower() for m in self.dialect.record_messages)):
+            return RecordError(message)
+        return self._unreachable(error)
+
+    def _run(self, sql: str) -> None:
+        try:
+            self.conn.execute(sql)
+        except self._errors as error:
+            raise self._unreachable(error) from None
+
+    def close(self) -> None:
+        with contextlib.suppress(*self._errors):
+            self.conn.close()

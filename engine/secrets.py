@@ -1,0 +1,49 @@
+"""Passwords, kept in the OS keyring only (service `stamsync`, user = the administration's
+name): Windows Credential Manager, macOS Keychain, the Secret Service on a Linux desktop.
+
+The engine reads a password when it connects; the settings dialog stores and removes them
+through `store` and `forget`. Outside a program, `keyring set stamsync NAME` (the keyring
+package's own command) stores one. A password is never written to the config, a log, the
+journal or a message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import keyring
+import keyring.errors
+
+from engine.errors import DatabaseError
+
+SERVICE = "stamsync"
+
+
+def password(administration: str) -> str:
+    """The stored password, or DatabaseError saying how to store one."""
+    try:
+        secret = keyring.get_password(SERVICE, administration)
+    except keyring.errors.KeyringError as error:
+        raise DatabaseError(
+            f"Administration '{administration}': its connection asks for {{password}}, but "
+            f"the OS keyring cannot be read ({type(error).__name__}: {error}). On a server "
+            "without a desktop, run stamsync in a logged-in session, or install a keyring "
+            "backend (see the README, 'Passwords').",
+            administration=administration) from None
+    if secret is None:
+        raise DatabaseError(
+            f"Administration '{administration}': its connection asks for {{password}}, but no "
+            f"password is stored in the OS keyring for it (service '{SERVICE}', user "
+            f"'{administration}'). Store it in the settings dialog, or with: "
+            f"keyring set {SERVICE} \"{administration}\"",
+            administration=administration)
+    return secret
+
+
+def store(administration: str, secret: str) -> None:
+    keyring.set_password(SERVICE, administration, secret)
+
+
+def forget(administration: str) -> None:
+    with contextlib.suppress(keyring.errors.PasswordDeleteError):
+        keyring.delete_password(SERVICE, administration)
