@@ -1,5 +1,6 @@
-"""Real SQLite administrations for the tests: a mother and daughters with a customers table,
-and a spec to sync them."""
+"""Real administrations for the tests: a mother and daughters with a customers table, and a
+spec to sync them. `Books` is a SQLite file (through sqlite3, or through the SQLite3 ODBC
+driver); `ServerBooks` a database of its own in PostgreSQL or MariaDB, over ODBC."""
 
 from __future__ import annotations
 
@@ -10,28 +11,64 @@ from typing import Any
 
 import engine
 from engine import Administration, Entity, Policy, RunReport, SyncSpec
+from engine.db.values import normalize
+from tests.servers import SQLITE_DRIVER, Server
 
 CUSTOMERS = """
 CREATE TABLE customers (
-    code TEXT PRIMARY KEY, name TEXT, city TEXT, credit NUMERIC, vvsync TEXT DEFAULT 'J',
-    blocked TEXT DEFAULT 'N')
+    code VARCHAR(20) PRIMARY KEY, name VARCHAR(100), city VARCHAR(100), credit NUMERIC(12, 2),
+    vvsync CHAR(1) DEFAULT 'J', blocked CHAR(1) DEFAULT 'N')
 """
 FIELDS = ("name", "city", "credit", "blocked")
 
 
-class Books:
-    """One administration: a SQLite file the test reads and edits directly."""
+def variant(schema: str, old: str, new: str) -> str:
+    """The schema with one part changed (failing loudly should the part not be there)."""
+    assert old in schema, f"{old!r} is not in the schema"
+    return schema.replace(old, new)
 
-    def __init__(self, path: Path, name: str, schema: str = CUSTOMERS) -> None:
-        self.path, self.name = path, name
-        with sqlite3.connect(path) as conn:
-            conn.executescript(schema)
-        conn.close()
+
+class Books:
+    """One administration: a SQLite file the test reads and edits directly. With `odbc`,
+    stamsync reaches it through the SQLite3 ODBC driver instead of sqlite3."""
+
+    normalized = False
+    """Whether rows() gives values normalized (so that engines compare)."""
+
+    def __init__(self, path: Path, name: str, schema: str = CUSTOMERS,
+                 odbc: bool = False) -> None:
+        self.path, self.name, self.odbc = path, name, odbc
+        conn = self.connect()
+        try:
+            for statement in filter(str.strip, schema.split(";")):
+                conn.execute(statement)
+            conn.commit()
+        finally:
+            conn.close()
+
+    def connect(self) -> Any:
+        """A DB-API connection with qmark parameters."""
+        return sqlite3.connect(self.path)
 
     def execute(self, sql: str, params: tuple[Any, ...] = ()) -> None:
-        with sqlite3.connect(self.path) as conn:
+        conn = self.connect()
+        try:
             conn.execute(sql, params)
-        conn.close()
+            conn.commit()
+        finally:
+            conn.close()
+
+    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        conn = self.connect()
+        try:
+            cursor = conn.execute(sql, params)
+            names = [d[0] for d in cursor.description]
+            rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+        finally:
+            conn.close()
+        if self.normalized:
+            rows = [{k: normalize(v) for k, v in r.items()} for r in rows]
+        return rows
 
     def add(self, code: str, name: str, city: str = "Utrecht", credit: Any = 1000,
             vvsync: str = "J", blocked: str = "N", table: str = "customers") -> None:
@@ -46,26 +83,41 @@ class Books:
         self.execute(f"DELETE FROM {table} WHERE code = ?", (code,))
 
     def rows(self, table: str = "customers") -> dict[Any, dict[str, Any]]:
-        conn = sqlite3.connect(self.path)
-        conn.row_factory = sqlite3.Row
-        try:
-            return {r["code"]: dict(r) for r in conn.execute(f"SELECT * FROM {table}")}
-        finally:
-            conn.close()
+        return {r["code"]: r for r in self.query(f"SELECT * FROM {table}")}
 
     def row(self, code: str, table: str = "customers") -> dict[str, Any]:
         return self.rows(table)[code]
 
     def count(self, table: str = "customers") -> int:
-        conn = sqlite3.connect(self.path)
-        try:
-            return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
-        finally:
-            conn.close()
+        return int(next(iter(self.query(f"SELECT count(*) AS n FROM {table}")[0].values())))
+
+    @property
+    def database(self) -> str:
+        if self.odbc:
+            return f"odbc:Driver={{{SQLITE_DRIVER}}};Database={self.path}"
+        return f"sqlite:{self.path}"
 
     @property
     def admin(self) -> Administration:
-        return Administration(self.name, f"sqlite:{self.path}")
+        return Administration(self.name, self.database)
+
+
+class ServerBooks(Books):
+    """One administration in a database of its own on a real server, over ODBC."""
+
+    normalized = True
+
+    def __init__(self, server: Server, name: str, schema: str = CUSTOMERS) -> None:
+        self.server = server
+        self.database_name = server.create_database()
+        super().__init__(Path(self.database_name), name, schema)
+
+    def connect(self) -> Any:
+        return self.server.connect(self.database_name)
+
+    @property
+    def database(self) -> str:
+        return f"odbc:{self.server.database_string(self.database_name)}"
 
 
 @dataclass

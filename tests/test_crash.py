@@ -15,11 +15,11 @@ import pytest
 
 import engine
 from settings import Config, save
-from tests.books import CUSTOMERS, Group, make_group
+from tests.books import CUSTOMERS, Group, make_group, variant
 
 # Daughters without a primary key or unique index: only the sync itself can keep them free
 # of duplicates. (A plain index keeps look-ups by key fast; it allows duplicates.)
-NO_KEY = (CUSTOMERS.replace("code TEXT PRIMARY KEY", "code TEXT")
+NO_KEY = (variant(CUSTOMERS, "code VARCHAR(20) PRIMARY KEY", "code VARCHAR(20)")
           + ";\nCREATE INDEX customers_code ON customers (code);")
 RECORDS = 45_000  # more than two transactions (runner.BATCH) per daughter
 
@@ -183,7 +183,8 @@ def test_settling_keeps_exactly_the_changes_the_daughter_holds(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rejected: int) -> None:
     g = make_group(tmp_path)
     g.daughters[0].execute("DROP TABLE customers")
-    g.daughters[0].execute(CUSTOMERS.replace("city TEXT,", "city TEXT CHECK (city <> 'Bad'),"))
+    g.daughters[0].execute(variant(CUSTOMERS, "city VARCHAR(100),",
+                                                 "city VARCHAR(100) CHECK (city <> 'Bad'),"))
     for code in ("A", "B", "C"):
         g.mother.add(code, f"Klant {code}")
     g.sync()

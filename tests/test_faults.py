@@ -11,9 +11,10 @@ from filelock import FileLock
 
 import engine
 from engine import ConfigError, Entity, LockHeld
-from tests.books import CUSTOMERS, Books, Group, make_group
+from tests.books import CUSTOMERS, Books, Group, make_group, variant
 
-STRICT = CUSTOMERS.replace("name TEXT,", "name TEXT CHECK (length(name) <= 20),")
+STRICT = variant(CUSTOMERS, "name VARCHAR(100),",
+                 "name VARCHAR(100) CHECK (length(name) <= 20),")
 
 
 def test_a_rejected_record_fails_alone_with_the_databases_message(tmp_path: Path) -> None:
@@ -98,7 +99,7 @@ def test_an_unreachable_mother_fails_the_run(group: Group) -> None:
     assert group.daughters[0].count() == 0
 
 
-LOOSE = CUSTOMERS.replace("code TEXT PRIMARY KEY", "code TEXT")
+LOOSE = variant(CUSTOMERS, "code VARCHAR(20) PRIMARY KEY", "code VARCHAR(20)")
 # A unique index that holds for some rows only does not make the key unique.
 PARTIAL = LOOSE + "; CREATE UNIQUE INDEX some_codes ON customers (code) WHERE city IS NOT NULL"
 
@@ -166,7 +167,8 @@ def test_a_second_sync_while_one_runs_is_refused_and_writes_nothing(group: Group
 def test_keys_equal_under_the_columns_collation_are_duplicates(tmp_path: Path) -> None:
     # Unique in binary (the index) but not as `=` compares them (NOCASE): writing by key
     # would update both daughter rows, so the mother is refused.
-    schema = (CUSTOMERS.replace("code TEXT PRIMARY KEY", "code TEXT COLLATE NOCASE")
+    schema = (variant(CUSTOMERS, "code VARCHAR(20) PRIMARY KEY",
+                      "code VARCHAR(20) COLLATE NOCASE")
               + "; CREATE UNIQUE INDEX binary_codes ON customers (code COLLATE BINARY)")
     g = make_group(tmp_path, schema=schema)
     g.mother.add("a", "Klein")

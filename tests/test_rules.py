@@ -1,17 +1,35 @@
-"""The rule table of DESIGN section 4, row by row, for each conflict policy, on real SQLite
-administrations."""
+"""The rule table of DESIGN section 4, row by row, for each conflict policy, on real
+administrations: SQLite files, and a PostgreSQL mother with a MariaDB daughter over ODBC."""
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 import engine
 from engine import Policy
-from tests.books import Group
+from tests.books import Group, make_group
+from tests.conftest import fill, postgres_to_mariadb
+from tests.servers import ready
 
 ALL_POLICIES = list(Policy)
+
+
+@pytest.fixture(params=["sqlite", "postgres-to-mariadb"])
+def group(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Group]:
+    """A mother with three customers and one empty daughter, on each pair of engines."""
+    if request.param == "sqlite":
+        yield fill(make_group(tmp_path))
+        return
+    postgres, mariadb = ready("postgres"), ready("mariadb")
+    try:
+        yield fill(postgres_to_mariadb(tmp_path, postgres, mariadb))
+    finally:
+        postgres.drop_databases()
+        mariadb.drop_databases()
 
 
 @pytest.fixture(params=ALL_POLICIES, ids=[p.value for p in ALL_POLICIES])
