@@ -81,10 +81,18 @@ def check(spec: SyncSpec) -> CheckReport:
             report.checked.append(f"daughter '{admin.name}': connected")
             for layout in layouts:
                 try:
-                    daughter_layout(db, admin, layout, spec.policy)
+                    placed = daughter_layout(db, admin, layout, spec.policy)
                     report.checked.append(
                         f"daughter '{admin.name}': table '{layout.table}' for "
                         f"'{layout.entity.name}'")
+                    if not db.unique_key(placed.table, placed.key):
+                        report.problems.append(Problem(
+                            "warning", "daughter", admin.name, layout.entity.name,
+                            f"Administration '{admin.name}': table '{placed.table}' has no "
+                            f"primary key or unique index on {', '.join(placed.key)}, so "
+                            "nothing in the database stops a second record with the same key "
+                            "(a person adding it by hand, say). Add a unique index on "
+                            f"({', '.join(placed.key)}) to '{placed.table}'."))
                 except DatabaseError as error:
                     report.problems.append(Problem(
                         "error", "daughter", admin.name, layout.entity.name, str(error)))

@@ -32,12 +32,11 @@ class Books:
     """One administration: a SQLite file the test reads and edits directly. With `odbc`,
     stamsync reaches it through the SQLite3 ODBC driver instead of sqlite3."""
 
-    normalized = False
-    """Whether rows() gives values normalized (so that engines compare)."""
-
     def __init__(self, path: Path, name: str, schema: str = CUSTOMERS,
                  odbc: bool = False) -> None:
         self.path, self.name, self.odbc = path, name, odbc
+        self.normalized = odbc
+        """Whether rows() gives values normalized, so that engines compare."""
         conn = self.connect()
         try:
             for statement in filter(str.strip, schema.split(";")):
@@ -47,7 +46,11 @@ class Books:
             conn.close()
 
     def connect(self) -> Any:
-        """A DB-API connection with qmark parameters."""
+        """A DB-API connection with qmark parameters: the test sees what stamsync sees."""
+        if self.odbc:
+            import pyodbc
+
+            return pyodbc.connect(self.database.removeprefix("odbc:"))
         return sqlite3.connect(self.path)
 
     def execute(self, sql: str, params: tuple[Any, ...] = ()) -> None:
@@ -105,12 +108,11 @@ class Books:
 class ServerBooks(Books):
     """One administration in a database of its own on a real server, over ODBC."""
 
-    normalized = True
-
     def __init__(self, server: Server, name: str, schema: str = CUSTOMERS) -> None:
         self.server = server
         self.database_name = server.create_database()
         super().__init__(Path(self.database_name), name, schema)
+        self.normalized = True
 
     def connect(self) -> Any:
         return self.server.connect(self.database_name)

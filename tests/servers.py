@@ -46,7 +46,8 @@ class Server:
     def connect(self, database: str | None = None) -> Any:
         import pyodbc
 
-        return pyodbc.connect(self.database_string(database or self.maintenance),
+        options = ";BoolsAsChar=0" if self.name == "PostgreSQL" else ""  # as stamsync does
+        return pyodbc.connect(self.database_string(database or self.maintenance) + options,
                               autocommit=True, timeout=5)
 
     def answering(self) -> bool:

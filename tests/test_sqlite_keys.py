@@ -33,7 +33,7 @@ def test_only_an_enforced_unique_key_skips_the_duplicate_scan(
     conn.close()
     db = SQLiteDatabase("Holding", str(path))
     try:
-        assert db._unique("t", ["code"]) is unique
-        assert db._unique("main.t", ["CODE"]) is unique
+        assert db.unique_key("t", ["code"]) is unique
+        assert db.unique_key("main.t", ["CODE"]) is unique
     finally:
         db.close()

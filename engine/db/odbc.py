@@ -32,6 +32,15 @@ from engine.errors import DatabaseError, RecordError
 LOGIN_TIMEOUT_SECONDS = 15
 QUERY_TIMEOUT_SECONDS = 120
 
+DRIVER_OPTIONS = {
+    "postgres": {
+        "BoolsAsChar": "0",  # booleans as booleans, not the text '1'/'0'
+        "Protocol": "7.4-0",  # no rollback of its own on an error: stamsync's savepoints do it
+    },
+}
+"""Connection options stamsync adds for a driver (by a word in its name), unless the
+connection string sets them itself."""
+
 _PAIR = re.compile(r"\s*([^=;]+?)\s*=\s*(\{(?:[^}]|\}\})*\}|[^;]*)\s*(?:;|$)")
 _CALL = re.compile(r"\s*(\(\d+\)\s*)*\(SQL\w+\)\s*$")
 
@@ -42,6 +51,8 @@ def attributes(connection: str) -> dict[str, str]:
     for name, value in _PAIR.findall(connection):
         if value.startswith("{") and value.endswith("}"):
             value = value[1:-1].replace("}}", "}")
+        else:
+            value = value.strip()
         found[name.strip().lower()] = value
     return found
 
@@ -123,9 +134,11 @@ class OdbcDatabase:
         if "{password}" in connection:
             secret = secrets.password(administration)
             connection = connection.replace("{password}", _braced(secret))
-        if "postgres" in (driver or "").lower() and "boolsaschar" not in attrs:
-            # psqlODBC gives booleans as the text '1'/'0' unless told otherwise.
-            connection = connection.rstrip("; ") + ";BoolsAsChar=0"
+        for family, options in DRIVER_OPTIONS.items():
+            if family in (driver or "").lower():
+                connection = connection.rstrip("; ") + "".join(
+                    f";{name}={value}" for name, value in options.items()
+                    if name.lower() not in attrs)
         try:
             self.conn = pyodbc.connect(connection, timeout=login_timeout, autocommit=True)
         except pyodbc.Error as error:

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from collections.abc import Sequence
+from decimal import Decimal
 from pathlib import Path
 
 from engine.db.base import Row, quote_identifier
 from engine.errors import DatabaseError
 
 BUSY_TIMEOUT_SECONDS = 30.0
+
+# Values from another engine's mother: sqlite3 binds only int, float, str, bytes and None.
+# Written as text, a NUMERIC column stores a number again and a date column the ISO date
+# that `values.normalize` compares with a date.
+sqlite3.register_adapter(Decimal, str)
+sqlite3.register_adapter(dt.date, dt.date.isoformat)
+sqlite3.register_adapter(dt.datetime, lambda value: value.isoformat(sep=" "))
+sqlite3.register_adapter(dt.time, dt.time.isoformat)
 
 
 def _split(table: str) -> tuple[str, str]:
@@ -126,7 +136,7 @@ class SQLiteDatabase:
                     f"Administration '{self.administration}': key column '{column}' of table "
                     f"'{table}' holds values of different types (numbers and text). Give every "
                     "record a key of one type.", administration=self.administration)
-        if self._unique(table, key):
+        if self.unique_key(table, key):
             return int(nulls), []
         # Grouped by the columns' own collation, as `=` matches them when writing.
         group = ", ".join(quoted)
@@ -135,7 +145,7 @@ class SQLiteDatabase:
             f"HAVING count(*) > 1 LIMIT {int(limit)}", ())
         return int(nulls), dupes
 
-    def _unique(self, table: str, key: Sequence[str]) -> bool:
+    def unique_key(self, table: str, key: Sequence[str]) -> bool:
         """Whether a unique index on exactly the key columns makes duplicates impossible. Only
         trusted when neither the table nor the index names a collation: an index may compare
         otherwise than `=` on the column does (unique in binary, yet 'a' = 'A' under NOCASE),

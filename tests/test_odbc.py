@@ -1,0 +1,205 @@
+"""Syncs between engines over ODBC, against the real servers: a PostgreSQL mother to MariaDB
+and SQLite daughters (through sqlite3 and through the SQLite3 ODBC driver), a MariaDB mother
+to a PostgreSQL daughter, keys read in binary order under case-insensitive and language
+collations, page by page; values compared after normalisation, so a second run changes
+nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import engine
+from engine import Entity, runner
+from engine.db.odbc import attributes, driver_message
+from engine.db.values import normalize
+from tests.books import Books, Group, ServerBooks, variant
+from tests.servers import Server
+
+FIELDS = ("name", "unit", "price", "weight", "stock", "since", "changed", "active", "blocked",
+          "note")
+ITEMS = Entity("items", "items", ("code",), FIELDS, "Artikelen")
+
+# Binary (code point) order: 10 < 9 < B < Z < a < Ö. A language collation (PostgreSQL's ICU
+# root) and MariaDB's case-insensitive default sort them otherwise: 10, 9, a, B, Ö, Z.
+ROWS: list[tuple[Any, ...]] = [
+    ("10", "Ĳsselmeer kaas", "kg", Decimal("12.50"), 1.25, 10, dt.date(2026, 1, 2),
+     dt.datetime(2026, 1, 2, 10, 1, 2), True, "N", None),
+    ("9", "Café crème", "st", Decimal("0.99"), 0.5, 0, dt.date(2024, 2, 29),
+     dt.datetime(2026, 12, 3, 23, 59, 59), False, "J", "Łódź"),
+    ("B", "Bolletje", None, None, None, None, None, None, None, None, None),
+    ("Z", "Zeeuwse bolus", "doos", Decimal("1000.00"), 0.1, -5, dt.date(1999, 12, 31),
+     dt.datetime(2000, 1, 1, 0, 0, 0), True, "J", "naïef"),
+    ("a", "appel", "st", Decimal("0.10"), 0.2, 7, dt.date(2026, 12, 3),
+     dt.datetime(2026, 12, 3, 8, 0, 0), False, "N", ""),
+    ("Ö", "Österreichische Äpfel", "kist", Decimal("7.05"), 12.0, 3, dt.date(2026, 6, 1),
+     dt.datetime(2026, 6, 1, 12, 30, 0), True, "N", "Ĳ ĳ Ł ł"),
+]
+BINARY_ORDER = ["10", "9", "B", "Z", "a", "Ö"]
+
+
+def items_schema(kind: str) -> str:
+    timestamp = "DATETIME" if kind == "mariadb" else "TIMESTAMP"
+    collation = ' COLLATE "und-x-icu"' if kind == "postgres" else ""
+    return (f"CREATE TABLE items (code VARCHAR(20){collation} PRIMARY KEY, name VARCHAR(100), "
+            "unit CHAR(4), price NUMERIC(12, 2), weight DOUBLE PRECISION, stock INTEGER, "
+            f"since DATE, changed {timestamp}, active BOOLEAN, blocked CHAR(1), "
+            "note VARCHAR(200))")
+
+
+def fill_items(books: Books, rows: list[tuple[Any, ...]] = ROWS) -> None:
+    marks = ", ".join("?" * len(rows[0]))
+    for row in rows:
+        books.execute(f"INSERT INTO items VALUES ({marks})", row)
+
+
+def normalized(books: Books) -> dict[Any, dict[str, Any]]:
+    return {normalize(k): {c: normalize(v) for c, v in r.items()}
+            for k, r in books.rows("items").items()}
+
+
+def raw(books: ServerBooks) -> dict[str, tuple[Any, ...]]:
+    conn = books.connect()
+    try:
+        return {r[0]: tuple(r) for r in conn.execute("SELECT * FROM items").fetchall()}
+    finally:
+        conn.close()
+
+
+def items_group(folder: Path, mother: Books, *daughters: Books) -> Group:
+    return Group(folder, mother, list(daughters), entity=ITEMS)
+
+
+@pytest.fixture
+def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two rows per read, so every table is walked over several keyset pages."""
+    monkeypatch.setattr(runner, "PAGE", 2)
+
+
+def test_postgres_mother_to_mariadb_and_sqlite_daughters(
+        tmp_path: Path, postgres: Server, mariadb: Server, small_pages: None) -> None:
+    mother = ServerBooks(postgres, "Holding", items_schema("postgres"))
+    fill_items(mother)
+    noord = ServerBooks(mariadb, "Noord", items_schema("mariadb"))
+    zuid = Books(tmp_path / "zuid.db", "Zuid", items_schema("sqlite"))
+    west = Books(tmp_path / "west.db", "West", items_schema("sqlite"), odbc=True)
+    g = items_group(tmp_path, mother, noord, zuid, west)
+
+    first = g.sync()
+    assert first.status == "ok", [d.error for d in first.daughters]
+    for i, daughter in enumerate(g.daughters):
+        assert g.counts(first, i)["created"] == len(ROWS)
+        assert normalized(daughter) == normalized(mother), daughter.name
+    # Exactly the mother's values, in MariaDB's own types.
+    assert raw(noord) == {r[0]: (*r[:8], {True: 1, False: 0, None: None}[r[8]], *r[9:])
+                          for r in ROWS}
+
+    second = g.sync()
+    assert second.status == "ok"
+    for i in range(3):
+        assert g.counts(second, i) == {"created": 0, "updated": 0, "unchanged": len(ROWS),
+                                       "conflicts": 0, "failed": 0, "skipped": 0,
+                                       "removed": 0}
+    assert engine.show(g.spec, second.run_id).changes == []
+
+    mother.execute("UPDATE items SET price = ?, note = ?, active = ? WHERE code = ?",
+                   (Decimal("13.75"), "Ĳ nieuw", False, "10"))
+    third = g.sync()
+    for i, daughter in enumerate(g.daughters):
+        assert g.counts(third, i)["updated"] == 1
+        assert normalized(daughter) == normalized(mother), daughter.name
+
+
+def test_mariadb_mother_to_postgres_daughter(
+        tmp_path: Path, postgres: Server, mariadb: Server, small_pages: None) -> None:
+    mother = ServerBooks(mariadb, "Holding", items_schema("mariadb"))
+    fill_items(mother)
+    daughter = ServerBooks(postgres, "Zuid", items_schema("postgres"))
+    g = items_group(tmp_path, mother, daughter)
+    assert g.counts(g.sync())["created"] == len(ROWS)
+    assert raw(daughter) == {r[0]: (*r[:2], r[2] and r[2].ljust(4), *r[3:]) for r in ROWS}
+    assert g.counts(g.sync())["unchanged"] == len(ROWS)
+
+    mother.execute("UPDATE items SET active = 0, since = NULL WHERE code = 'Ö'")
+    report = g.sync()
+    assert g.counts(report)["updated"] == 1
+    assert raw(daughter)["Ö"][8] is False and raw(daughter)["Ö"][6] is None
+    (change,) = engine.show(g.spec, report.run_id).changes or []
+    assert change.key == ("Ö",)
+    assert change.fields == {"since": (dt.date(2026, 6, 1), None), "active": (True, 0)}
+
+
+def test_keys_are_walked_in_binary_order_under_any_collation(
+        postgres: Server, mariadb: Server) -> None:
+    for server, kind in ((postgres, "postgres"), (mariadb, "mariadb")):
+        books = ServerBooks(server, "Holding", items_schema(kind))
+        fill_items(books)
+        db = engine.db.connect(books.admin)
+        try:
+            keys = [row[0] for page in engine.db.base.iterate_pages(
+                db, "items", ["code"], ["code"], 2) for row in page]
+        finally:
+            db.close()
+        assert keys == BINARY_ORDER, kind
+
+
+PRICES = ("CREATE TABLE prices (item VARCHAR(10), pricelist INTEGER, price NUMERIC(10, 2), "
+          "PRIMARY KEY (item, pricelist))")
+
+
+def test_a_composite_key_over_several_pages(
+        tmp_path: Path, postgres: Server, mariadb: Server, small_pages: None) -> None:
+    mother = ServerBooks(postgres, "Holding", PRICES)
+    daughter = ServerBooks(mariadb, "Noord", PRICES)
+    for item in ("a", "B", "c"):
+        for pricelist in (1, 2, 10):
+            mother.execute("INSERT INTO prices VALUES (?, ?, ?)",
+                           (item, pricelist, Decimal(pricelist) / 4))
+    g = Group(tmp_path, mother, [daughter],
+              entity=Entity("prices", "prices", ("item", "pricelist"), ("price",)))
+    assert g.counts(g.sync())["created"] == 9
+    mother.execute("UPDATE prices SET price = 99 WHERE item = 'B' AND pricelist = 10")
+    mother.execute("DELETE FROM prices WHERE item = 'a' AND pricelist = 2")
+    daughter.execute("DELETE FROM prices WHERE item = 'c' AND pricelist = 1")
+    report = g.sync()
+    assert g.counts(report) == {"created": 1, "updated": 1, "unchanged": 6, "conflicts": 0,
+                                "failed": 0, "skipped": 0, "removed": 0}
+
+
+def test_a_rejected_record_is_isolated_with_the_databases_message(
+        tmp_path: Path, postgres: Server, mariadb: Server) -> None:
+    mother = ServerBooks(postgres, "Holding", items_schema("postgres"))
+    fill_items(mother)
+    daughters = [ServerBooks(server, name, variant(items_schema(kind), "name VARCHAR(100)",
+                                                   "name VARCHAR(12)"))
+                 for server, name, kind in ((postgres, "Zuid", "postgres"),
+                                            (mariadb, "Noord", "mariadb"))]
+    g = items_group(tmp_path, mother, *daughters)
+    for _ in range(2):  # and tried again on the next run
+        report = g.sync()
+        assert report.status == "attention"
+        for i, daughter in enumerate(daughters):
+            counts = g.counts(report, i)
+            long_names = sum(len(r[1]) > 12 for r in ROWS)
+            assert counts["failed"] == long_names
+            assert set(daughter.rows("items")) == {r[0] for r in ROWS if len(r[1]) <= 12}
+    messages = [{f.key: f.message for f in d.failures} for d in report.daughters]
+    assert "value too long for type character varying(12)" in messages[0][("10",)]
+    assert "Data too long for column 'name'" in messages[1][("Ö",)]
+
+
+def test_connection_strings_are_read_as_odbc_reads_them() -> None:
+    assert attributes("Driver={MariaDB Unicode};Server=db1;PWD={a;b}}c};Database=MVL00001") == {
+        "driver": "MariaDB Unicode", "server": "db1", "pwd": "a;b}c", "database": "MVL00001"}
+    assert attributes(" DSN = Noord ;") == {"dsn": "Noord"}
+
+    class Fake(Exception):
+        pass
+
+    error = Fake("08001", "[08001] connection to server failed: secret123 refused (101) "
+                          "(SQLDriverConnect)")
+    assert driver_message(error, "secret123") == "connection to server failed: *** refused"
