@@ -42,6 +42,9 @@ class Dialect:
     release: str | None = "RELEASE SAVEPOINT stamsync_record"
     schema_is_catalog: bool = False
     """MariaDB and MySQL call a database a catalog: 'shop.items' names catalog 'shop'."""
+    default_schema_sql: str | None = None
+    """The schema (or catalog) an unqualified table name means, so the catalog functions
+    look there only and not in every schema or database on the server."""
     binary_collation: str | None = None
     """Named after a text key column to read it in binary order; None: the engine's own."""
     timeout_sql: str | None = None
@@ -77,19 +80,23 @@ def _is_binary(collation: str | None) -> bool:
 
 POSTGRESQL = Dialect(
     "PostgreSQL", max_params=30_000, bulk="values", limit="limit",
-    binary_collation='"C"', timeout_sql="SET statement_timeout = '{seconds}s'")
+    binary_collation='"C"', default_schema_sql="SELECT current_schema()",
+    timeout_sql="SET statement_timeout = '{seconds}s'")
 MARIADB = Dialect(
     "MariaDB", open_quote="`", close_quote="`", max_params=60_000, bulk="values",
     limit="limit", schema_is_catalog=True, binary_collation="{charset}_bin",
+    default_schema_sql="SELECT DATABASE()",
     timeout_sql="SET SESSION max_statement_time = {seconds}, innodb_lock_wait_timeout = {seconds}")
 MYSQL = Dialect(
     "MySQL", open_quote="`", close_quote="`", max_params=60_000, bulk="values",
     limit="limit", schema_is_catalog=True, binary_collation="{charset}_bin",
+    default_schema_sql="SELECT DATABASE()",
     timeout_sql="SET SESSION innodb_lock_wait_timeout = {seconds}")
 SQL_SERVER = Dialect(
     "Microsoft SQL Server", open_quote="[", close_quote="]", max_params=2_099,
     bulk="values", limit="top", savepoint="SAVE TRANSACTION stamsync_record",
     rollback_to="ROLLBACK TRANSACTION stamsync_record", release=None,
+    default_schema_sql="SELECT SCHEMA_NAME()",
     binary_collation="Latin1_General_BIN2")
 SQLITE = Dialect(
     "SQLite", max_params=999, bulk="values", limit="limit", binary_collation="BINARY",

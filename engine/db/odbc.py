@@ -183,7 +183,10 @@ class OdbcDatabase:
     # -- catalog ---------------------------------------------------------------------------
 
     def _split(self, table: str) -> dict[str, str]:
+        """The catalog functions' arguments for a table name from the config."""
         schema, _, name = table.rpartition(".")
+        if not schema and self.dialect.default_schema_sql is not None:
+            schema = str(self._query(self.dialect.default_schema_sql, ())[0][0] or "")
         where = {"table": name}
         if schema:
             where["catalog" if self.dialect.schema_is_catalog else "schema"] = schema

@@ -1,0 +1,163 @@
+"""Bad connections over ODBC, against the real servers: a daughter whose server is down fails
+alone with the driver's message; a wrong or missing password, a missing driver, an unknown
+DSN and a missing table each give a clear error and nothing is written; `check` lists every
+problem on its own line; a password never shows in a message."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from keyrings.alt.file import PlaintextKeyring
+
+import engine
+from engine import Administration, secrets
+from tests.books import CUSTOMERS, Books, Group, ServerBooks, variant
+from tests.conftest import fill
+from tests.servers import Server
+
+SECRET = "Zeer;geheim}1"
+"""A password with the characters an ODBC connection string treats specially."""
+
+
+@pytest.fixture
+def mariadb_user(mariadb: Server) -> Iterator[tuple[str, ServerBooks]]:
+    """A MariaDB user with a password, allowed into one database with the customers table."""
+    books = ServerBooks(mariadb, "Noord")
+    user = f"stamsync_u_{uuid.uuid4().hex[:8]}"
+    with contextlib.closing(mariadb.connect()) as conn:
+        conn.execute(f"CREATE USER '{user}'@'%' IDENTIFIED BY '{SECRET}'")
+        conn.execute(f"GRANT ALL ON {books.database_name}.* TO '{user}'@'%'")
+    try:
+        yield user, books
+    finally:
+        with contextlib.closing(mariadb.connect()) as conn:
+            conn.execute(f"DROP USER '{user}'@'%'")
+
+
+def with_password(books: ServerBooks, user: str) -> Administration:
+    """The administration as a user writes it: the password left to the keyring."""
+    return Administration(
+        books.name, f"odbc:Driver={{MariaDB Unicode}};Server=127.0.0.1;Port=3306;"
+                    f"Database={books.database_name};User={user};Password={{password}}")
+
+
+def everything_said(report: engine.RunReport) -> str:
+    return json.dumps(report.to_dict(with_changes=True), default=str)
+
+
+def test_the_password_comes_from_the_keyring(
+        tmp_path: Path, mariadb_user: tuple[str, ServerBooks],
+        keyring_file: PlaintextKeyring) -> None:
+    user, noord = mariadb_user
+    g = fill(Group(tmp_path, Books(tmp_path / "mother.db", "Holding"), [noord]))
+    admin = with_password(noord, user)
+    spec = replace(g.spec, daughters=(admin,))
+
+    missing = engine.sync(spec)  # nothing stored yet
+    error = missing.daughters[0].error or ""
+    assert missing.status == "failed" and "no password is stored" in error
+    assert 'keyring set stamsync "Noord"' in error
+
+    secrets.store("Noord", "wrong")
+    refused = engine.sync(spec)
+    error = refused.daughters[0].error or ""
+    assert "Access denied" in error and "password was refused" in error
+    assert noord.count() == 0  # nothing written
+
+    secrets.store("Noord", SECRET)
+    report = engine.sync(spec)
+    assert report.status == "ok" and noord.count() == 3
+    for said in (everything_said(missing), everything_said(refused), everything_said(report),
+                 json.dumps(engine.check(spec).to_dict())):
+        assert SECRET not in said and "Zeer" not in said
+
+
+def test_a_dsn_is_found_and_an_unknown_one_is_named(
+        tmp_path: Path, mariadb_user: tuple[str, ServerBooks], keyring_file: PlaintextKeyring,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    user, noord = mariadb_user
+    ini = tmp_path / "odbc.ini"
+    ini.write_text(f"[Noord]\nDriver=MariaDB Unicode\nServer=127.0.0.1\nPort=3306\n"
+                   f"Database={noord.database_name}\nUser={user}\n")
+    monkeypatch.setenv("ODBCINI", str(ini))  # unixODBC's file of user DSNs
+    secrets.store("Noord", SECRET)
+    g = fill(Group(tmp_path, Books(tmp_path / "mother.db", "Holding"), [noord]))
+    spec = replace(g.spec, daughters=(
+        Administration("Noord", "odbc:DSN=Noord;Password={password}"),
+        Administration("Zuid", "odbc:DSN=Zuid")))
+    report = engine.sync(spec)
+    assert report.daughters[0].status == "ok" and noord.count() == 3
+    error = report.daughters[1].error or ""
+    assert "DSN) 'Zuid' is not defined" in error and "Defined: Noord" in error
+
+
+def test_a_daughter_whose_server_is_down_fails_alone(
+        tmp_path: Path, postgres: Server, mariadb: Server) -> None:
+    g = fill(Group(tmp_path, ServerBooks(postgres, "Holding"),
+                   [ServerBooks(mariadb, "Noord"), ServerBooks(postgres, "Zuid")]))
+    down = Administration("Zuid", "odbc:Driver={PostgreSQL Unicode};Server=127.0.0.1;"
+                                  "Port=9;Database=gone;Uid=postgres;Pwd=")  # nothing listens
+    spec = replace(g.spec, daughters=(g.daughters[0].admin, down))
+    report = engine.sync(spec)
+    noord, zuid = report.daughters
+    assert noord.status == "ok" and g.daughters[0].count() == 3
+    assert zuid.status == "failed" and report.exit_code == 1
+    assert "Administration 'Zuid': cannot connect: connection to server at" in (zuid.error or "")
+    assert "Connection refused" in (zuid.error or "")
+    assert "Check that the server is running" in (zuid.error or "")
+    # The next run, with the server back, catches up.
+    assert engine.sync(g.spec).daughters[1].entities["customers"].created == 3
+
+
+def test_a_missing_driver_is_named_with_those_installed(tmp_path: Path, postgres: Server) -> None:
+    g = fill(Group(tmp_path, ServerBooks(postgres, "Holding"), [ServerBooks(postgres, "Noord")]))
+    absent = Administration("Zuid", "odbc:Driver={Gupta SQLBase 12};Server=mvl;Database=x")
+    report = engine.sync(replace(g.spec, daughters=(*g.spec.daughters, absent)))
+    error = report.daughters[1].error or ""
+    assert "the ODBC driver 'Gupta SQLBase 12' is not installed" in error
+    assert "PostgreSQL Unicode" in error  # the drivers there are
+    assert g.daughters[0].count() == 3
+
+    mother = engine.sync(replace(g.spec, mother=replace(absent, name="Holding")))
+    assert mother.status == "failed" and "is not installed" in (mother.error or "")
+    assert all(d.entities == {} for d in mother.daughters)
+
+
+def test_a_missing_table_is_named_and_nothing_written(
+        tmp_path: Path, postgres: Server, mariadb: Server) -> None:
+    wrong = CUSTOMERS.replace("customers", "customer")
+    g = fill(Group(tmp_path, ServerBooks(postgres, "Holding"),
+                   [ServerBooks(mariadb, "Noord", wrong), ServerBooks(postgres, "Zuid")]))
+    report = engine.sync(g.spec)
+    error = report.daughters[0].error or ""
+    assert "table 'customers' does not exist in MariaDB database" in error
+    assert "Close matches: customer." in error
+    assert g.daughters[0].count("customer") == 0
+    assert report.daughters[1].entities["customers"].created == 3
+
+
+def test_check_lists_every_odbc_problem_on_its_own_line(
+        tmp_path: Path, postgres: Server, mariadb: Server) -> None:
+    no_key = variant(CUSTOMERS, "code VARCHAR(20) PRIMARY KEY", "code VARCHAR(20)")
+    no_city = variant(CUSTOMERS, "city VARCHAR(100),", "town VARCHAR(100),")
+    g = fill(Group(tmp_path, ServerBooks(postgres, "Holding"), [
+        ServerBooks(mariadb, "Noord", no_key), ServerBooks(postgres, "Zuid", no_city),
+        ServerBooks(mariadb, "Oost")]))
+    absent = Administration("West", "odbc:Driver={ODBC Driver 18 for SQL Server};Server=mvl")
+    report = engine.check(replace(g.spec, daughters=(*g.spec.daughters, absent)))
+    problems = [(p.level, p.administration, p.message) for p in report.problems]
+    assert len(problems) == 3, problems
+    ((level, _, message),) = [p for p in problems if p[1] == "Noord"]
+    assert level == "warning" and "no primary key or unique index on code" in message
+    ((level, _, message),) = [p for p in problems if p[1] == "Zuid"]
+    assert level == "error" and "has no column 'city'" in message
+    ((level, _, message),) = [p for p in problems if p[1] == "West"]
+    assert level == "error" and "ODBC Driver 18 for SQL Server' is not installed" in message
+    assert "daughter 'Oost': table 'customers' for 'customers'" in report.checked
+    assert report.exit_code == 1
