@@ -41,8 +41,10 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 BUILT_IN_ENTITIES = {"customers": "Debiteuren", "suppliers": "Crediteuren", "items": "Artikelen"}
 
 _TOP = ("mother", "daughters", "entities", "schedule", "conflicts", "notify")
-_MOTHER = ("name", "database")
-_DAUGHTER = ("name", "database", "enabled", "protect")
+_TIMEOUTS = ("connect_timeout", "query_timeout")
+_MOTHER = ("name", "database", *_TIMEOUTS)
+_DAUGHTER = ("name", "database", "enabled", "protect", *_TIMEOUTS)
+MAX_TIMEOUT = 3600
 _ENTITY = ("label", "table", "key", "fields", "select", "skip", "on_remove", "enabled")
 _SCHEDULE = ("days", "from", "until", "every_minutes")
 _NOTIFY = ("on_failure", "on_conflict", "on_success")
@@ -221,9 +223,19 @@ class _Reader:
                 names = self.names(raw, entity, f"{where} protect")
                 if names is not None:
                     protect[entity] = names
+        timeouts = {t: self.seconds(data, t, where, getattr(Administration, t))
+                    for t in _TIMEOUTS}
         if name is None or database is None:
             return None
-        return Administration(name, database, enabled, protect)
+        return Administration(name, database, enabled, protect, **timeouts)
+
+    def seconds(self, data: Mapping[str, Any], name: str, where: str, default: int) -> int:
+        value = data.get(name, default)
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_TIMEOUT:
+            self.fail(where, f"'{name}' must be a whole number of seconds from 1 to "
+                             f"{MAX_TIMEOUT}, found {value!r}.")
+            return default
+        return value
 
     def database(self, value: str, where: str) -> str | None:
         password = _PASSWORD.search(value)
@@ -431,13 +443,15 @@ def dump(config: Config, path: Path | None = None) -> str:
     doc.add(tomlkit.comment("stamsync configuration; see the README's configuration reference"))
     base = (path or config.path).resolve().parent
     doc["mother"] = {"name": spec.mother.name,
-                     "database": _relative_database(spec.mother.database, base)}
+                     "database": _relative_database(spec.mother.database, base),
+                     **_timeouts(spec.mother)}
     daughters = tomlkit.aot()
     for d in spec.daughters:
         item: dict[str, Any] = {"name": d.name, "database": _relative_database(d.database, base),
                                 "enabled": d.enabled}
         if d.protect:
             item["protect"] = {k: list(v) for k, v in d.protect.items()}
+        item.update(_timeouts(d))
         daughters.append(tomlkit.item(item))
     doc["daughters"] = daughters
     entities = tomlkit.table(is_super_table=True)
@@ -464,6 +478,12 @@ def dump(config: Config, path: Path | None = None) -> str:
                      "on_conflict": config.notify.on_conflict,
                      "on_success": config.notify.on_success}
     return tomlkit.dumps(doc)
+
+
+def _timeouts(admin: Administration) -> dict[str, int]:
+    """The timeouts that differ from their defaults (the rest are left out of the file)."""
+    return {t: getattr(admin, t) for t in _TIMEOUTS
+            if getattr(admin, t) != getattr(Administration, t)}
 
 
 def save(config: Config, path: str | os.PathLike[str] | None = None) -> Path:

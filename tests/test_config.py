@@ -275,6 +275,26 @@ def test_odbc_strings_are_kept_as_written(tmp_path: Path) -> None:
     assert config.spec.daughters[0].database == odbc
 
 
+def test_odbc_timeouts_default_and_can_be_set_per_administration(tmp_path: Path) -> None:
+    config = load_text(tmp_path, MINIMAL.replace(
+        'database = "sqlite:noord.db"',
+        'database = "sqlite:noord.db"\nconnect_timeout = 5\nquery_timeout = 600'))
+    mother, noord = config.spec.mother, config.spec.daughters[0]
+    assert (mother.connect_timeout, mother.query_timeout) == (15, 120)
+    assert (noord.connect_timeout, noord.query_timeout) == (5, 600)
+    written = dump(config)
+    assert "connect_timeout = 5" in written and "query_timeout = 600" in written
+    assert written.count("timeout") == 2  # defaults are not written
+    assert parse(written, config.path).spec == config.spec
+
+
+@pytest.mark.parametrize("bad", ["0", "3601", '"60"', "true", "1.5"])
+def test_a_timeout_is_a_whole_number_of_seconds(tmp_path: Path, bad: str) -> None:
+    path, message = refused(tmp_path, MINIMAL.replace(
+        'database = "sqlite:holding.db"', f'database = "sqlite:holding.db"\nquery_timeout = {bad}'))
+    assert_names(message, path, "[mother]", "'query_timeout' must be a whole number of seconds")
+
+
 def test_the_state_store_lives_beside_the_config(tmp_path: Path) -> None:
     assert state_path_for(tmp_path / "stamsync.toml") == tmp_path / "stamsync.state.db"
     assert state_path_for(tmp_path / "groep.toml") == tmp_path / "groep.state.db"

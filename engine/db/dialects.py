@@ -14,6 +14,7 @@ database still return another order).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -67,7 +68,31 @@ class Dialect:
         return f"{quoted} COLLATE {name}"
 
     def rows_per_insert(self, width: int) -> int:
+        """Rows of `width` columns one multi-row INSERT may carry."""
         return max(1, min(self.max_rows, self.max_params // max(width, 1)))
+
+    def page_sql(self, table: str, columns: Sequence[str], order: Sequence[str],
+                 after: bool, limit: int) -> str:
+        """SELECT the columns of up to `limit` rows in `order` (binary-order expressions of
+        the key columns), after a key given as parameters: for every key column i, the
+        values of columns 0..i. `table` is quoted already."""
+        cols = ", ".join(self.quote(c) for c in columns)
+        top = f"TOP ({int(limit)}) " if self.limit == "top" else ""
+        sql = f"SELECT {top}{cols} FROM {table}"
+        if after:  # (k1 > ?) OR (k1 = ? AND k2 > ?) ...: every engine knows it
+            terms = [" AND ".join([*(f"{e} = ?" for e in order[:i]), f"{order[i]} > ?"])
+                     for i in range(len(order))]
+            sql += " WHERE " + " OR ".join(f"({t})" for t in terms)
+        sql += " ORDER BY " + ", ".join(order)
+        if self.limit == "limit":
+            sql += f" LIMIT {int(limit)}"
+        return sql
+
+    def insert_sql(self, table: str, columns: Sequence[str], rows: int) -> str:
+        """INSERT of `rows` rows (more than one: a multi-row VALUES)."""
+        marks = "(" + ", ".join("?" * len(columns)) + ")"
+        cols = ", ".join(self.quote(c) for c in columns)
+        return f"INSERT INTO {table} ({cols}) VALUES {', '.join([marks] * rows)}"
 
 
 def _is_binary(collation: str | None) -> bool:

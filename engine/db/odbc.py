@@ -110,6 +110,7 @@ class OdbcDatabase:
                  login_timeout: int = LOGIN_TIMEOUT_SECONDS,
                  query_timeout: int = QUERY_TIMEOUT_SECONDS) -> None:
         self.administration = administration
+        self.query_timeout = query_timeout
         pyodbc = _pyodbc(administration)
         self._errors: tuple[type[Exception], ...] = (pyodbc.Error,)
         attrs = attributes(connection)
@@ -176,9 +177,18 @@ class OdbcDatabase:
                              administration=self.administration)
 
     def _unreachable(self, error: Exception) -> DatabaseError:
-        return self._error(
-            f"{self.where} failed: {driver_message(error)}. Check that the server is running "
-            "and reachable, then run the sync again.")
+        message = driver_message(error)
+        if (_sqlstate(error) in ("HYT00", "HYT01", "57014", "70100")
+                or any(w in message.lower() for w in ("timeout", "statement_time"))):
+            advice = (f"A statement waited longer than the query timeout "
+                      f"({self.query_timeout} s), most likely for records another program "
+                      "holds locked. Nothing of this step was written; the next run tries "
+                      "again. Raise query_timeout for this administration if it keeps "
+                      "happening.")
+        else:
+            advice = ("Check that the server is running and reachable, then run the sync "
+                      "again.")
+        return self._error(f"{self.where} failed: {message}. {advice}")
 
     # -- catalog ---------------------------------------------------------------------------
 
@@ -306,18 +316,8 @@ class OdbcDatabase:
         cache = ("page", table, tuple(columns), tuple(key), after is None, limit)
         sql = self._sql.get(cache)
         if sql is None:
-            cols = ", ".join(dialect.quote(c) for c in columns)
-            top = f"TOP ({int(limit)}) " if dialect.limit == "top" else ""
-            sql = f"SELECT {top}{cols} FROM {quoted}"
-            if after is not None:
-                # (k1 > ?) OR (k1 = ? AND k2 > ?) ...: every engine knows it, no row values
-                terms = [" AND ".join([*(f"{e} = ?" for e in order[:i]), f"{order[i]} > ?"])
-                         for i in range(len(order))]
-                sql += " WHERE " + " OR ".join(f"({t})" for t in terms)
-            sql += " ORDER BY " + ", ".join(order)
-            if dialect.limit == "limit":
-                sql += f" LIMIT {int(limit)}"
-            self._sql[cache] = sql
+            sql = self._sql[cache] = dialect.page_sql(quoted, columns, order, after is not None,
+                                                      limit)
         params: list[Any] = []
         if after is not None:
             for i in range(len(order)):
@@ -400,18 +400,16 @@ class OdbcDatabase:
 
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
         name = self._describe(table).quoted
-        cols = ", ".join(self.dialect.quote(c) for c in columns)
-        marks = "(" + ", ".join("?" * len(columns)) + ")"
-        head = f"INSERT INTO {name} ({cols}) VALUES "
-        if self.dialect.bulk != "values" or len(rows) == 1:
-            self._write(head + marks, rows)
+        dialect = self.dialect
+        if dialect.bulk != "values" or len(rows) == 1:
+            self._write(dialect.insert_sql(name, columns, 1), rows)
             return
-        per = self.dialect.rows_per_insert(len(columns))
+        per = dialect.rows_per_insert(len(columns))
         try:
             cursor = self.conn.cursor()
             for start in range(0, len(rows), per):
                 chunk = rows[start:start + per]
-                cursor.execute(head + ", ".join(itertools.repeat(marks, len(chunk))),
+                cursor.execute(dialect.insert_sql(name, columns, len(chunk)),
                                list(itertools.chain.from_iterable(chunk)))
             cursor.close()
         except self._errors as error:
