@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from engine.apply import RolledBack, write_chunk
 from engine.db import Database, connect
 from engine.db.base import Row, iterate_pages
-from engine.db.values import loose_key, same
+from engine.db.values import loose_key, same, same_rows
 from engine.errors import DatabaseError, StamsyncError
 from engine.journal import NO_CREATES, Created, Journal, Written
 from engine.layout import DaughterLayout, MotherLayout, daughter_layout, mother_layout
@@ -201,7 +201,9 @@ class EntitySync:
             self.counts.skipped += chunk.skipped
             return
         positions = range(len(chunk.keys))
-        moved = set(itertools.compress(positions, map(operator.ne, theirs, mine)))
+        # Rows that differ as Python values may still be the same values in another
+        # engine's spelling (Decimal for float, a date for ISO text): decided per column.
+        moved = set(itertools.compress(positions, map(operator.not_, same_rows(theirs, mine))))
         if blobs != packed:
             moved.update(itertools.compress(positions, map(operator.ne, blobs, packed)))
         if extras:
@@ -445,6 +447,9 @@ class Run:
         for sync in self._working(syncs):
             if not self.report.dry_run:
                 sync.bases.compact_if_needed()
+                if sync.counts.created >= PAGE:
+                    assert sync.daughter.db is not None
+                    sync.daughter.db.refresh_statistics(sync.layout.table)
 
     def _reconcile(self, db: Database, daughter: str, entity: str,
                    layout: DaughterLayout) -> None:

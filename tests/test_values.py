@@ -6,8 +6,10 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from engine.db.values import normalize_key, same
+from engine.db.values import normalize_key, same, same_rows
 from tests.books import Group
 
 
@@ -53,3 +55,39 @@ def test_text_with_diacritics_round_trips_exactly(group: Group) -> None:
     group.sync()
     row = group.daughters[0].row("D200")
     assert (row["name"], row["city"]) == ("Ĳsbrand Øster — Café «Zoë»", "Łódź")
+
+
+# Values as the engines spell them: numbers as int, float, Decimal and bool; text with and
+# without CHAR padding; dates and datetimes as objects and as ISO text; NULL.
+_NUMBER = st.one_of(
+    st.integers(-1000, 1000), st.booleans(),
+    st.floats(allow_nan=True, allow_infinity=True, width=64),
+    st.decimals(allow_nan=False, places=2, min_value=-1000, max_value=1000),
+    st.sampled_from([0.1, Decimal("0.10"), 1.5, Decimal("1.50"), 2.0, Decimal("2"), -0.0]))
+_DAY = st.dates(dt.date(1990, 1, 1), dt.date(2030, 12, 31))
+_TEXT = st.one_of(st.sampled_from(["", " ", "J", "J ", "Café", "Ĳsselmeer  ", "1.5"]),
+                  st.text(max_size=4))
+_VALUE = st.one_of(st.none(), _NUMBER, _TEXT, _DAY, _DAY.map(dt.date.isoformat),
+                   st.datetimes(dt.datetime(2000, 1, 1), dt.datetime(2030, 1, 1)),
+                   st.datetimes(dt.datetime(2000, 1, 1), dt.datetime(2030, 1, 1))
+                   .map(lambda v: v.isoformat(sep=" ")))
+_PAIRS = st.lists(st.tuples(_VALUE, _VALUE), min_size=1, max_size=4)
+
+
+@given(st.lists(_PAIRS, min_size=1, max_size=6).filter(
+    lambda rows: len({len(r) for r in rows}) == 1))
+def test_rows_compared_column_by_column_agree_with_same(rows: list[list[tuple[object, object]]],
+                                                        ) -> None:
+    mine = [tuple(a for a, _ in row) for row in rows]
+    theirs = [tuple(b for _, b in row) for row in rows]
+    expected = [all(same(a, b) for a, b in row) for row in rows]
+    assert same_rows(mine, theirs) == expected
+
+
+def test_a_page_in_another_engines_spelling_is_the_same_page() -> None:
+    mother = [("A1", 12.5, "2026-01-02", "J"), ("A2", 0.1, None, "N")]
+    daughter = [("A1", Decimal("12.50"), dt.date(2026, 1, 2), "J   "),
+                ("A2", Decimal("0.10"), None, "N")]
+    assert same_rows(mother, daughter) == [True, True]
+    daughter[1] = ("A2", Decimal("0.11"), None, "N")
+    assert same_rows(mother, daughter) == [True, False]

@@ -51,6 +51,9 @@ class Dialect:
     timeout_sql: str | None = None
     """Sets the session's statement and lock-wait timeout to {seconds}; None: ODBC's own
     query timeout (which some drivers, psqlODBC among them, refuse)."""
+    analyze_sql: str | None = None
+    """Refreshes a {table}'s planner statistics after a bulk load; None where the engine
+    does so itself (MariaDB, SQL Server) or needs none."""
     record_messages: tuple[str, ...] = ()
     """Driver messages that mean a rejected row where the SQLSTATE does not say so."""
 
@@ -106,7 +109,7 @@ def _is_binary(collation: str | None) -> bool:
 POSTGRESQL = Dialect(
     "PostgreSQL", max_params=30_000, bulk="values", limit="limit",
     binary_collation='"C"', default_schema_sql="SELECT current_schema()",
-    timeout_sql="SET statement_timeout = '{seconds}s'")
+    timeout_sql="SET statement_timeout = '{seconds}s'", analyze_sql="ANALYZE {table}")
 MARIADB = Dialect(
     "MariaDB", open_quote="`", close_quote="`", max_params=60_000, bulk="values",
     limit="limit", schema_is_catalog=True, binary_collation="{charset}_bin",

@@ -355,6 +355,12 @@ class OdbcDatabase:
                             "HAVING count(*) > 1", (), limit)
         return nulls, dupes
 
+    def refresh_statistics(self, table: str) -> None:
+        if self.dialect.analyze_sql is None:
+            return  # the engine keeps its statistics up to date itself
+        with contextlib.suppress(*self._errors):  # not the table's owner: the engine will
+            self.conn.execute(self.dialect.analyze_sql.format(table=self._describe(table).quoted))
+
     def _query(self, sql: str, params: Sequence[Any], limit: int | None = None) -> list[Row]:
         try:
             cursor = self.conn.cursor()
@@ -402,25 +408,39 @@ class OdbcDatabase:
         name = self._describe(table).quoted
         dialect = self.dialect
         if dialect.bulk != "values" or len(rows) == 1:
-            self._write(dialect.insert_sql(name, columns, 1), rows)
+            self._write(self._insert_sql(name, columns, 1), rows)
             return
         per = dialect.rows_per_insert(len(columns))
         try:
             cursor = self.conn.cursor()
             for start in range(0, len(rows), per):
                 chunk = rows[start:start + per]
-                cursor.execute(dialect.insert_sql(name, columns, len(chunk)),
+                cursor.execute(self._insert_sql(name, columns, len(chunk)),
                                list(itertools.chain.from_iterable(chunk)))
             cursor.close()
         except self._errors as error:
             raise self._classify(error) from None
 
+    def _insert_sql(self, table: str, columns: Sequence[str], rows: int) -> str:
+        """The same str object for the same statement: pyodbc prepares a statement again
+        unless it is handed the very string it prepared last (twice as slow on psqlODBC)."""
+        cache = ("insert", table, tuple(columns), rows)
+        sql = self._sql.get(cache)
+        if sql is None:
+            sql = self._sql[cache] = self.dialect.insert_sql(table, columns, rows)
+        return sql
+
     def update(self, table: str, columns: Sequence[str], key: Sequence[str],
                rows: Sequence[Row]) -> None:
-        q = self.dialect.quote
-        sets = ", ".join(f"{q(c)} = ?" for c in columns)
-        match = " AND ".join(f"{q(k)} = ?" for k in key)
-        self._write(f"UPDATE {self._describe(table).quoted} SET {sets} WHERE {match}", rows)
+        cache = ("update", table, tuple(columns), tuple(key))
+        sql = self._sql.get(cache)
+        if sql is None:
+            q = self.dialect.quote
+            sets = ", ".join(f"{q(c)} = ?" for c in columns)
+            match = " AND ".join(f"{q(k)} = ?" for k in key)
+            sql = self._sql[cache] = (
+                f"UPDATE {self._describe(table).quoted} SET {sets} WHERE {match}")
+        self._write(sql, rows)
 
     def is_record_error(self, error: Exception) -> bool:
         return isinstance(error, RecordError)

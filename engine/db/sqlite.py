@@ -171,6 +171,9 @@ class SQLiteDatabase:
                 return True
         return False
 
+    def refresh_statistics(self, table: str) -> None:
+        """Nothing to do: SQLite reads a key range by its index without statistics."""
+
     def _query(self, sql: str, params: tuple[object, ...]) -> list[Row]:
         try:
             return self.conn.execute(sql, params).fetchall()
