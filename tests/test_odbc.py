@@ -17,7 +17,8 @@ import engine
 from engine import Entity, runner
 from engine.db.odbc import attributes, driver_message
 from engine.db.values import normalize
-from tests.books import Books, Group, ServerBooks, variant
+from tests.books import CUSTOMERS, Books, Group, ServerBooks, variant
+from tests.conftest import fill
 from tests.servers import Server
 
 FIELDS = ("name", "unit", "price", "weight", "stock", "since", "changed", "active", "blocked",
@@ -203,3 +204,38 @@ def test_connection_strings_are_read_as_odbc_reads_them() -> None:
     error = Fake("08001", "[08001] connection to server failed: secret123 refused (101) "
                           "(SQLDriverConnect)")
     assert driver_message(error, "secret123") == "connection to server failed: *** refused"
+
+
+def test_table_names_are_found_in_the_catalogs_case_and_schema(
+        tmp_path: Path, postgres: Server, mariadb: Server) -> None:
+    # PostgreSQL and MariaDB both keep the table as 'customers'; the config says CUSTOMERS.
+    g = fill(Group(tmp_path, ServerBooks(postgres, "Holding"), [ServerBooks(mariadb, "Noord")],
+                   entity=Entity("customers", "CUSTOMERS", ("CODE",), ("Name", "CITY"))))
+    report = g.sync()
+    assert report.status == "ok", report.daughters[0].error
+    assert g.counts(report)["created"] == 3
+    # A schema named in front: found there, not in the default schema.
+    in_schema = "CREATE SCHEMA boek; " + variant(CUSTOMERS, "TABLE customers",
+                                                 "TABLE boek.customers")
+    mother = ServerBooks(postgres, "Holding", in_schema + "; " + CUSTOMERS)
+    mother.execute("INSERT INTO boek.customers (code, name) VALUES ('B1', 'In boek')")
+    mother.execute("INSERT INTO customers (code, name) VALUES ('P1', 'In public')")
+    g = Group(tmp_path / "schema", mother, [ServerBooks(postgres, "Zuid", in_schema)],
+              entity=Entity("customers", "boek.customers", ("code",), ("name",)))
+    (tmp_path / "schema").mkdir()
+    assert g.counts(g.sync())["created"] == 1
+    assert list(g.daughters[0].rows("boek.customers")) == ["B1"]
+
+
+def test_an_underscore_in_a_table_name_is_not_a_wildcard(
+        postgres: Server, mariadb: Server) -> None:
+    # The ODBC catalog functions take patterns: 'deb_1' also matches 'debx1'.
+    for server in (postgres, mariadb):
+        books = ServerBooks(server, "Noord", "CREATE TABLE debx1 (other INTEGER); "
+                                             "CREATE TABLE deb_1 (code VARCHAR(5), naam TEXT)")
+        db = engine.db.connect(books.admin)
+        try:
+            assert db.columns("deb_1") == ["code", "naam"]
+            assert db.columns("DEB_1") == ["code", "naam"]
+        finally:
+            db.close()

@@ -208,12 +208,11 @@ class OdbcDatabase:
             return self._tables[table]
         where = self._split(table)
         found = self._catalog_columns(where)
-        if not found:  # the catalog may spell the name in another case
+        if found is None:  # the catalog function may match names in their exact case only
             spelled = [t for t in self._table_names(where) if t.lower() == where["table"].lower()]
             if spelled:
-                where = {**where, "table": spelled[0]}
-                found = self._catalog_columns(where)
-        if not found:
+                found = self._catalog_columns({**where, "table": spelled[0]})
+        if found is None:
             names = self._table_names(where)
             close = difflib.get_close_matches(where["table"].lower(),
                                               [n.lower() for n in names], n=3, cutoff=0.6)
@@ -223,21 +222,32 @@ class OdbcDatabase:
             raise self._error(
                 f"table '{table}' does not exist in {self.where}.{hint} Correct the table name "
                 "in the config (a schema goes in front: 'dbo.DEBITEUR').")
-        prefix = table.rpartition(".")[0]
-        name = f"{prefix}.{where['table']}" if prefix else where["table"]
-        self._tables[table] = _Table(self.dialect.quote(name), where,
-                                     [c for c, _ in found], dict(found))
-        return self._tables[table]
+        self._tables[table] = found
+        return found
 
-    def _catalog_columns(self, where: dict[str, str]) -> list[tuple[str, int]]:
+    def _catalog_columns(self, where: dict[str, str]) -> _Table | None:
+        """The table `where` names, as the catalog spells it, or None. The catalog functions
+        take patterns ('_' matches any character) and may match in any case: the rows are
+        narrowed to the table of exactly that name, else the one that differs in case only."""
         try:
             rows = self.conn.cursor().columns(**where).fetchall()
         except self._errors as error:
             raise self._unreachable(error) from None
-        if not rows:
-            return []
-        first = (rows[0][0], rows[0][1])  # one table, should the name occur in two schemas
-        return [(str(r[3]), int(r[4])) for r in rows if (r[0], r[1]) == first]
+        wanted = where["table"]
+        tables = list(dict.fromkeys((r[0], r[1], str(r[2])) for r in rows))
+        match = ([t for t in tables if t[2] == wanted]
+                 or [t for t in tables if t[2].lower() == wanted.lower()])
+        if not match:
+            return None
+        catalog, schema, name = match[0]  # the first schema's, should two schemas hold it
+        columns = [(str(r[3]), int(r[4])) for r in rows if (r[0], r[1], str(r[2])) == match[0]]
+        scope = catalog if self.dialect.schema_is_catalog else schema
+        exact = {"table": name}
+        if scope:
+            exact["catalog" if self.dialect.schema_is_catalog else "schema"] = str(scope)
+        qualified = f"{scope}.{name}" if scope else name
+        return _Table(self.dialect.quote(qualified), exact, [c for c, _ in columns],
+                      dict(columns))
 
     def _table_names(self, where: dict[str, str]) -> list[str]:
         scope = {k: v for k, v in where.items() if k != "table"}
