@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import socket
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
@@ -189,3 +191,39 @@ def test_a_row_locked_past_the_query_timeout_fails_the_daughter_and_writes_nothi
     assert "longer than the query timeout (1 s)" in error
     assert daughter.row("D100")["city"] == "Utrecht"  # the transaction rolled back whole
     assert engine.sync(g.spec).daughters[0].entities["customers"].updated == 2  # caught up
+
+
+@pytest.fixture
+def silent_server() -> Iterator[int]:
+    """A port that accepts connections and then says nothing: a server that hangs."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted: list[socket.socket] = []
+
+    def accept() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                accepted.append(listener.accept()[0])
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        listener.close()
+        for conn in accepted:
+            conn.close()
+
+
+@pytest.mark.parametrize("driver", ["PostgreSQL Unicode", "MariaDB Unicode"])
+def test_a_server_that_does_not_answer_fails_after_the_connect_timeout(
+        tmp_path: Path, silent_server: int, driver: str) -> None:
+    g = fill(Group(tmp_path, Books(tmp_path / "mother.db", "Holding"),
+                   [Books(tmp_path / "noord.db", "Noord")]))
+    hung = Administration("Zuid", f"odbc:Driver={{{driver}}};Server=127.0.0.1;"
+                                  f"Port={silent_server};Database=x;Uid=u;User=u",
+                          connect_timeout=1)
+    report = engine.sync(replace(g.spec, daughters=(*g.spec.daughters, hung)))
+    noord, zuid = report.daughters
+    assert noord.entities["customers"].created == 3
+    assert zuid.status == "failed"
+    assert "cannot connect" in (zuid.error or "")
+    assert any(w in (zuid.error or "") for w in ("timeout expired", "handshake")), zuid.error

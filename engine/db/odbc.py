@@ -37,9 +37,14 @@ DRIVER_OPTIONS = {
         "BoolsAsChar": "0",  # booleans as booleans, not the text '1'/'0'
         "Protocol": "7.4-0",  # no rollback of its own on an error: stamsync's savepoints do it
     },
+    "mariadb": {  # ODBC's login timeout is reset to 'none' by this driver: its own options
+        "CONN_TIMEOUT": "{login}",  # connecting, and the server's greeting
+        "READ_TIMEOUT": "{read}",  # a server that stops answering (a statement ends first)
+        "WRITE_TIMEOUT": "{read}",
+    },
 }
 """Connection options stamsync adds for a driver (by a word in its name), unless the
-connection string sets them itself."""
+connection string sets them itself; {login} and {read} are seconds."""
 
 _PAIR = re.compile(r"\s*([^=;]+?)\s*=\s*(\{(?:[^}]|\}\})*\}|[^;]*)\s*(?:;|$)")
 _CALL = re.compile(r"\s*(\(\d+\)\s*)*\(SQL\w+\)\s*$")
@@ -135,11 +140,14 @@ class OdbcDatabase:
         if "{password}" in connection:
             secret = secrets.password(administration)
             connection = connection.replace("{password}", _braced(secret))
+        seconds = {"login": login_timeout, "read": login_timeout + query_timeout}
         for family, options in DRIVER_OPTIONS.items():
             if family in (driver or "").lower():
                 connection = connection.rstrip("; ") + "".join(
-                    f";{name}={value}" for name, value in options.items()
+                    f";{name}={value.format(**seconds)}" for name, value in options.items()
                     if name.lower() not in attrs)
+                if "{login}" in options.values():
+                    login_timeout = 0  # the driver's own option does it
         try:
             self.conn = pyodbc.connect(connection, timeout=login_timeout, autocommit=True)
         except pyodbc.Error as error:
