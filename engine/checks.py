@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from engine.db import Database, connect
+from engine.db.base import resolve_column
 from engine.errors import ConfigError, DatabaseError
 from engine.layout import MotherLayout, daughter_layout, mother_layout
-from engine.model import SyncSpec
+from engine.model import SelectWhere, SyncSpec
 from engine.state import parked_records
 from engine.storage import open_state
 
@@ -61,6 +62,14 @@ def check(spec: SyncSpec) -> CheckReport:
             for entity in spec.entities:
                 if not entity.enabled:
                     continue
+                named = (*entity.key, *(entity.fields or ()),
+                         *([entity.select.column] if isinstance(entity.select, SelectWhere)
+                           else []))
+                missing = _missing_columns(mother, entity.table, named)
+                if missing:
+                    report.problems.extend(Problem("error", "mother", mother_name, entity.name,
+                                                   m) for m in missing)
+                    continue
                 try:
                     layouts.append(mother_layout(mother, entity))
                     report.checked.append(
@@ -80,6 +89,14 @@ def check(spec: SyncSpec) -> CheckReport:
         with closing(db):
             report.checked.append(f"daughter '{admin.name}': connected")
             for layout in layouts:
+                entity = layout.entity
+                named = (*layout.key, *layout.fields, *admin.protected(entity.name),
+                         *([entity.on_remove.column] if entity.on_remove else []))
+                missing = _missing_columns(db, layout.table, named)
+                if missing:
+                    report.problems.extend(Problem("error", "daughter", admin.name,
+                                                   entity.name, m) for m in missing)
+                    continue
                 try:
                     placed = daughter_layout(db, admin, layout, spec.policy)
                     report.checked.append(
@@ -109,3 +126,19 @@ def check(spec: SyncSpec) -> CheckReport:
         finally:
             conn.close()
     return report
+
+
+def _missing_columns(db: Database, table: str, names: tuple[str, ...]) -> list[str]:
+    """One message per configured column the table lacks (or the table's own problem), so
+    that `check` lists them all at once where a sync stops at the first."""
+    try:
+        catalog = db.columns(table)
+    except DatabaseError as error:
+        return [str(error)]
+    problems = []
+    for name in dict.fromkeys(names):
+        try:
+            resolve_column(db.administration, table, name, catalog)
+        except DatabaseError as error:
+            problems.append(str(error))
+    return problems

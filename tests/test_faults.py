@@ -182,3 +182,12 @@ def test_a_schema_qualified_table_name_works(group: Group) -> None:
     group.entity = replace(group.entity, table="main.customers")
     report = group.sync()
     assert report.status == "ok" and group.counts(report)["created"] == 3
+
+
+def test_check_lists_every_missing_column_of_the_mother_on_its_own_line(group: Group) -> None:
+    group.entity = Entity("customers", "customers", ("code",), ("name", "town", "credit_limit"))
+    report = engine.check(group.spec)
+    messages = [p.message for p in report.problems if p.scope == "mother"]
+    assert len(messages) == 2, messages
+    assert "no column 'town'" in messages[0] and "no column 'credit_limit'" in messages[1]
+    assert report.exit_code == 2

@@ -147,18 +147,20 @@ def test_a_missing_table_is_named_and_nothing_written(
 def test_check_lists_every_odbc_problem_on_its_own_line(
         tmp_path: Path, postgres: Server, mariadb: Server) -> None:
     no_key = variant(CUSTOMERS, "code VARCHAR(20) PRIMARY KEY", "code VARCHAR(20)")
-    no_city = variant(CUSTOMERS, "city VARCHAR(100),", "town VARCHAR(100),")
+    no_city = variant(variant(CUSTOMERS, "city VARCHAR(100),", "town VARCHAR(100),"),
+                      "blocked CHAR(1)", "geblokkeerd CHAR(1)")
     g = fill(Group(tmp_path, ServerBooks(postgres, "Holding"), [
         ServerBooks(mariadb, "Noord", no_key), ServerBooks(postgres, "Zuid", no_city),
         ServerBooks(mariadb, "Oost")]))
     absent = Administration("West", "odbc:Driver={ODBC Driver 18 for SQL Server};Server=mvl")
     report = engine.check(replace(g.spec, daughters=(*g.spec.daughters, absent)))
     problems = [(p.level, p.administration, p.message) for p in report.problems]
-    assert len(problems) == 3, problems
+    assert len(problems) == 4, problems
     ((level, _, message),) = [p for p in problems if p[1] == "Noord"]
     assert level == "warning" and "no primary key or unique index on code" in message
-    ((level, _, message),) = [p for p in problems if p[1] == "Zuid"]
-    assert level == "error" and "has no column 'city'" in message
+    city, blocked = [p for p in problems if p[1] == "Zuid"]  # each on its own line
+    assert city[0] == "error" and "has no column 'city'" in city[2]
+    assert blocked[0] == "error" and "has no column 'blocked'" in blocked[2]
     ((level, _, message),) = [p for p in problems if p[1] == "West"]
     assert level == "error" and "ODBC Driver 18 for SQL Server' is not installed" in message
     assert "daughter 'Oost': table 'customers' for 'customers'" in report.checked
