@@ -88,6 +88,9 @@ class OrderedStream(Generic[T]):
                 end = (len(self._keys) if limit is None
                        else bisect_right(self._keys, limit, self._at))
             except TypeError:
+                empty = next((k for k in self._keys[self._at:] if None in k), None)
+                if empty is not None:
+                    raise _empty_key(self._administration, self._where) from None
                 raise DatabaseError(
                     f"Administration '{self._administration}', {self._where}: key "
                     f"{self._keys[self._at]!r} is of another type than the mother's key "
@@ -124,6 +127,8 @@ def ensure_rising(keys: list[Key], last: Key | None, where: str, administration:
         rising = False
     if rising:
         return
+    if any(None in key for key in chain):
+        raise _empty_key(administration, where)
     for before, key in itertools.pairwise(chain):
         try:
             if before < key:
@@ -135,3 +140,10 @@ def ensure_rising(keys: list[Key], last: Key | None, where: str, administration:
             f"Administration '{administration}', {where}: key {key!r} {what}. The key must be "
             "unique and of one type; fix the data or choose another key.",
             administration=administration)
+
+
+def _empty_key(administration: str, where: str) -> DatabaseError:
+    return DatabaseError(
+        f"Administration '{administration}', {where}: a record has an empty (NULL) key, which "
+        "stamsync cannot match to any mother record. Fill in its key or remove the record; "
+        "nothing more was synced for this table here.", administration=administration)

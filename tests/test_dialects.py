@@ -46,20 +46,26 @@ def test_sql_server_binds_at_most_2100_parameters_a_statement() -> None:
     assert POSTGRESQL.rows_per_insert(12) == 1000
 
 
-@pytest.mark.parametrize(("dialect", "collation", "expected"), [
-    (POSTGRESQL, "en_US.UTF-8", '"CODE" COLLATE "C"'),
-    (POSTGRESQL, "C.UTF-8", '"CODE"'),
-    (MARIADB, "latin1_swedish_ci", "`CODE` COLLATE latin1_bin"),
-    (MARIADB, "utf8mb4_bin", "`CODE`"),
-    (SQL_SERVER, "Latin1_General_CI_AS", "[CODE] COLLATE Latin1_General_BIN2"),
-    (SQL_SERVER, "Latin1_General_BIN2", "[CODE]"),
-    (SQLITE, None, '"CODE" COLLATE BINARY'),
-    (ANSI, None, '"CODE"'),
+@pytest.mark.parametrize(("dialect", "collation", "charset", "wide", "expected"), [
+    (POSTGRESQL, "en_US.UTF-8", None, True, '"CODE" COLLATE "C"'),
+    (POSTGRESQL, "C.UTF-8", None, True, '"CODE"'),
+    (MARIADB, "utf8mb4_general_ci", "utf8mb4", True, "`CODE` COLLATE utf8mb4_bin"),
+    (MARIADB, "utf8mb4_bin", "utf8mb4", True, "`CODE`"),
+    # latin1 bytes do not sort as code points ('€' is 0x80, 'Š' 0x8A, 'é' 0xE9)
+    (MARIADB, "latin1_swedish_ci", "latin1", True,
+     "CONVERT(`CODE` USING utf8mb4) COLLATE utf8mb4_bin"),
+    (MARIADB, "latin1_bin", "latin1", True, "CONVERT(`CODE` USING utf8mb4) COLLATE utf8mb4_bin"),
+    (SQL_SERVER, "Latin1_General_CI_AS", None, True, "[CODE] COLLATE Latin1_General_BIN2"),
+    (SQL_SERVER, "Latin1_General_BIN2", None, True, "[CODE]"),
+    (SQL_SERVER, "Latin1_General_CI_AS", None, False,  # VARCHAR: a code page, not Unicode
+     "CAST([CODE] AS NVARCHAR(4000)) COLLATE Latin1_General_BIN2"),
+    (SQLITE, None, None, True, '"CODE" COLLATE BINARY'),
+    (ANSI, None, None, True, '"CODE"'),
 ])
 def test_text_keys_are_read_in_binary_order(dialect: Dialect, collation: str | None,
+                                            charset: str | None, wide: bool,
                                             expected: str) -> None:
-    charset = "latin1" if collation and collation.startswith("latin1") else None
-    assert dialect.binary("CODE", collation, charset) == expected
+    assert dialect.binary("CODE", collation, charset, wide) == expected
 
 
 def test_a_page_of_sql_server_rows_after_a_composite_key() -> None:

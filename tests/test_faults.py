@@ -191,3 +191,12 @@ def test_check_lists_every_missing_column_of_the_mother_on_its_own_line(group: G
     assert len(messages) == 2, messages
     assert "no column 'town'" in messages[0] and "no column 'credit_limit'" in messages[1]
     assert report.exit_code == 2
+
+
+def test_a_daughter_record_without_a_key_is_named_as_such(tmp_path: Path) -> None:
+    g = make_group(tmp_path, schema=LOOSE)
+    g.mother.add("D100", "Bakkerij de Vries")
+    g.daughters[0].execute("INSERT INTO customers (code, name) VALUES (NULL, 'Zonder code')")
+    report = g.sync()
+    error = report.daughters[0].error or ""
+    assert "a record has an empty (NULL) key" in error and "Daughter1" in error

@@ -239,3 +239,84 @@ def test_an_underscore_in_a_table_name_is_not_a_wildcard(
             assert db.columns("DEB_1") == ["code", "naam"]
         finally:
             db.close()
+
+
+def test_keys_equal_under_a_case_insensitive_collation_are_written_one_by_one(
+        tmp_path: Path, mariadb: Server) -> None:
+    # MariaDB's default collation says 'a' = 'A'; without a unique index the daughter holds
+    # both, and an update meant for one must not change the other.
+    no_key = variant(CUSTOMERS, "code VARCHAR(20) PRIMARY KEY", "code VARCHAR(20)")
+    g = Group(tmp_path, Books(tmp_path / "mother.db", "Holding"),
+              [ServerBooks(mariadb, "Noord", no_key)])
+    g.mother.add("A", "Aap BV")
+    g.mother.add("a", "aap vof")
+    assert g.counts(g.sync())["created"] == 2
+    g.mother.set("a", name="aap vof NIEUW")
+    assert g.counts(g.sync())["updated"] == 1
+    names = {r["code"]: r["name"] for r in g.daughters[0].query("SELECT * FROM customers")}
+    assert names == {"A": "Aap BV", "a": "aap vof NIEUW"}
+    again = g.counts(g.sync())
+    assert again["unchanged"] == 2 and again["conflicts"] == 0
+
+
+BIG = 8_712_345_678_906  # an EAN: more than 32 bits
+
+
+def test_big_integers_through_the_sqlite_odbc_driver(tmp_path: Path, postgres: Server) -> None:
+    schema = "CREATE TABLE items (code VARCHAR(9) PRIMARY KEY, ean BIGINT)"
+    mother = Books(tmp_path / "mother.db", "Holding", schema, odbc=True)
+    mother.execute("INSERT INTO items VALUES (?, ?)", ("A1", BIG))
+    west = Books(tmp_path / "west.db", "West", schema, odbc=True)
+    g = Group(tmp_path, mother, [ServerBooks(postgres, "Zuid", schema), west],
+              entity=Entity("items", "items", ("code",), ("ean",)))
+    assert g.sync().status == "ok"
+    assert [d.rows("items")["A1"]["ean"] for d in g.daughters] == [BIG, BIG]
+    report = g.sync()
+    assert [g.counts(report, i)["unchanged"] for i in range(2)] == [1, 1]
+
+
+def test_fractions_of_seconds_are_written_whole(
+        tmp_path: Path, postgres: Server, mariadb: Server) -> None:
+    def schema(kind: str) -> str:
+        stamp = "DATETIME(6)" if kind == "mariadb" else "TIMESTAMP(6)"
+        return f"CREATE TABLE log (code VARCHAR(9) PRIMARY KEY, seen {stamp})"
+
+    mother = ServerBooks(postgres, "Holding", schema("postgres"))
+    mother.execute("INSERT INTO log VALUES (?, ?)", ("A1", "2026-01-02 10:01:02.123456"))
+    g = Group(tmp_path, mother, [ServerBooks(mariadb, "Noord", schema("mariadb")),
+                                 ServerBooks(postgres, "Zuid", schema("postgres"))],
+              entity=Entity("log", "log", ("code",), ("seen",)))
+    assert g.sync().status == "ok"
+    for daughter in g.daughters:
+        assert daughter.rows("log") == mother.rows("log"), daughter.name
+    report = g.sync()
+    assert [g.counts(report, i)["unchanged"] for i in range(2)] == [1, 1]
+
+
+def test_a_schema_name_with_an_underscore_is_not_a_pattern(
+        tmp_path: Path, postgres: Server) -> None:
+    schemas = ("CREATE SCHEMA boek0x; CREATE SCHEMA boek_x; "
+               "CREATE TABLE boek0x.customers (code VARCHAR(9) PRIMARY KEY, name TEXT); "
+               "CREATE TABLE boek_x.customers (code VARCHAR(9) PRIMARY KEY, name TEXT)")
+    books = ServerBooks(postgres, "Holding", schemas)
+    books.execute("INSERT INTO boek_x.customers VALUES ('X1', 'in boek_x')")
+    db = engine.db.connect(books.admin)
+    try:
+        assert db.read_page("boek_x.customers", ["code", "name"], ["code"], None, 10) == [
+            ("X1", "in boek_x")]
+    finally:
+        db.close()
+
+
+def test_keys_of_a_latin1_column_are_read_in_code_point_order(mariadb: Server) -> None:
+    books = ServerBooks(mariadb, "Noord", "CREATE TABLE t (code VARCHAR(5) PRIMARY KEY) "
+                                          "CHARACTER SET latin1")
+    for code in ("é", "a", "Š", "€", "Z"):
+        books.execute("INSERT INTO t VALUES (?)", (code,))
+    db = engine.db.connect(books.admin)
+    try:
+        keys = [r[0] for page in engine.db.base.iterate_pages(db, "t", ["code"], ["code"], 2)
+                for r in page]
+    finally:
+        db.close()
+    assert keys == sorted(["é", "a", "Š", "€", "Z"])

@@ -18,10 +18,10 @@ import pytest
 from keyrings.alt.file import PlaintextKeyring
 
 import engine
-from engine import Administration, secrets
+from engine import Administration, Entity, secrets
 from tests.books import CUSTOMERS, Books, Group, ServerBooks, variant
 from tests.conftest import fill
-from tests.servers import Server
+from tests.servers import Server, unavailable
 
 SECRET = "Zeer;geheim}1"
 """A password with the characters an ODBC connection string treats specially."""
@@ -229,3 +229,110 @@ def test_a_server_that_does_not_answer_fails_after_the_connect_timeout(
     assert zuid.status == "failed"
     assert "cannot connect" in (zuid.error or "")
     assert any(w in (zuid.error or "") for w in ("timeout expired", "handshake")), zuid.error
+
+
+def test_a_dsn_naming_its_driver_by_library_path_gets_the_drivers_options(
+        tmp_path: Path, postgres: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    library = next(iter(sorted(Path("/usr/lib").glob("*/odbc/psqlodbcw.so"))), None)
+    if library is None:
+        unavailable("psqlODBC's library is not under /usr/lib/*/odbc")
+    schema = "CREATE TABLE flags (code VARCHAR(9) PRIMARY KEY, active BOOLEAN)"
+    mother = ServerBooks(postgres, "Holding", schema)
+    mother.execute("INSERT INTO flags VALUES ('A', TRUE), ('B', FALSE)")
+    daughter = ServerBooks(postgres, "Zuid", schema)
+    ini = tmp_path / "odbc.ini"
+    ini.write_text(f"[Zuid]\nDriver={library}\nServername=127.0.0.1\nPort=5432\n"
+                   f"Database={daughter.database_name}\nUsername=postgres\n")
+    monkeypatch.setenv("ODBCINI", str(ini))
+    g = Group(tmp_path, mother, [daughter], entity=Entity("flags", "flags", ("code",),
+                                                          ("active",)))
+    spec = replace(g.spec, daughters=(Administration("Zuid", "odbc:DSN=Zuid"),))
+    assert engine.sync(spec).status == "ok"
+    again = engine.sync(spec)  # booleans read as booleans: nothing to rewrite
+    assert again.daughters[0].entities["flags"].unchanged == 2, again.daughters[0].error
+
+
+TRIGGERS = {
+    "postgres": (
+        "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN IF NEW.name = 'Verboden' THEN "
+        "RAISE EXCEPTION 'naam % is niet toegestaan', NEW.name; END IF; RETURN NEW; END $$ "
+        "LANGUAGE plpgsql",
+        "CREATE TRIGGER refuse BEFORE INSERT OR UPDATE ON customers FOR EACH ROW "
+        "EXECUTE FUNCTION refuse()"),
+    "mariadb": (
+        "CREATE TRIGGER refuse BEFORE INSERT ON customers FOR EACH ROW IF NEW.name = "
+        "'Verboden' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'naam niet toegestaan'; "
+        "END IF",),
+}
+
+
+@pytest.mark.parametrize("kind", ["postgres", "mariadb"])
+def test_a_record_a_trigger_refuses_is_rejected_alone(
+        tmp_path: Path, postgres: Server, mariadb: Server, kind: str) -> None:
+    server = {"postgres": postgres, "mariadb": mariadb}[kind]
+    daughter = ServerBooks(server, "Noord")
+    conn = daughter.connect()
+    try:
+        for statement in TRIGGERS[kind]:
+            conn.execute(statement)
+    finally:
+        conn.close()
+    g = fill(Group(tmp_path, Books(tmp_path / "mother.db", "Holding"), [daughter]))
+    g.mother.add("D200", "Verboden")
+    report = g.sync()
+    assert g.counts(report)["created"] == 3 and g.counts(report)["failed"] == 1
+    (failure,) = report.daughters[0].failures
+    assert failure.key == ("D200",) and "niet toegestaan" in failure.message
+
+
+def test_a_partial_unique_index_does_not_make_a_key_unique(
+        tmp_path: Path, postgres: Server) -> None:
+    partial = (variant(CUSTOMERS, "code VARCHAR(20) PRIMARY KEY", "code VARCHAR(20)")
+               + "; CREATE UNIQUE INDEX some_codes ON customers (code) WHERE city IS NOT NULL")
+    mother = ServerBooks(postgres, "Holding", partial)
+    mother.execute("INSERT INTO customers (code, name) VALUES ('D1', 'een'), ('D1', 'twee')")
+    g = Group(tmp_path, mother, [ServerBooks(postgres, "Zuid")])
+    (problem,) = engine.check(g.spec).problems  # the mother's duplicate is found
+    assert "not unique" in problem.message and "'D1'" in problem.message
+    g = fill(Group(tmp_path, ServerBooks(postgres, "Holding"),
+                   [ServerBooks(postgres, "Zuid", partial)]))
+    (problem,) = engine.check(g.spec).problems  # the daughter is warned about
+    assert problem.level == "warning"
+    assert "no primary key or unique index on code" in problem.message
+
+
+def test_a_too_long_value_is_rejected_even_where_the_server_would_cut_it(
+        tmp_path: Path, mariadb: Server) -> None:
+    with contextlib.closing(mariadb.connect()) as conn:
+        (mode,) = conn.execute("SELECT @@GLOBAL.sql_mode").fetchone()
+        conn.execute("SET GLOBAL sql_mode = ''")  # a server that truncates silently
+    try:
+        narrow = variant(CUSTOMERS, "name VARCHAR(100)", "name VARCHAR(8)")
+        g = fill(Group(tmp_path, Books(tmp_path / "mother.db", "Holding"),
+                       [ServerBooks(mariadb, "Noord", narrow)]))
+        report = g.sync()
+    finally:
+        with contextlib.closing(mariadb.connect()) as conn:
+            conn.execute("SET GLOBAL sql_mode = ?", mode)
+    assert g.counts(report)["failed"] == 3  # every name is longer than 8: none cut short
+    assert g.daughters[0].count() == 0
+
+
+def test_missing_rights_are_named_as_such(tmp_path: Path, postgres: Server) -> None:
+    g = fill(Group(tmp_path, Books(tmp_path / "mother.db", "Holding"),
+                   [ServerBooks(postgres, "Zuid")]))
+    role = f"stamsync_r_{uuid.uuid4().hex[:8]}"
+    daughter = g.daughters[0]
+    assert isinstance(daughter, ServerBooks)
+    with contextlib.closing(daughter.connect()) as conn:
+        conn.execute(f"CREATE ROLE {role} LOGIN")
+        conn.execute(f"GRANT SELECT ON customers TO {role}")
+    try:
+        reader = Administration("Zuid", daughter.database.replace("Uid=postgres", f"Uid={role}"))
+        report = engine.sync(replace(g.spec, daughters=(reader,)))
+    finally:
+        with contextlib.closing(daughter.connect()) as conn:
+            conn.execute(f"DROP OWNED BY {role}")
+            conn.execute(f"DROP ROLE {role}")
+    error = report.daughters[0].error or ""
+    assert "permission denied" in error and "lacks a right on this table" in error

@@ -24,6 +24,10 @@ drivers only: it crashes others); plain executemany (one round trip per row)."""
 
 TEXT_TYPES = frozenset({1, 12, -1, -8, -9, -10})
 """ODBC SQL types of text: CHAR, VARCHAR, LONGVARCHAR and their W (Unicode) forms."""
+WIDE_TYPES = frozenset({-8, -9, -10})
+"""ODBC SQL types of Unicode text: NCHAR, NVARCHAR, NTEXT."""
+TIME_TYPES = frozenset({93, 92, 11, 10, -154})
+"""ODBC SQL types of timestamps and times (ODBC 3 and 2 codes; SQL Server's time)."""
 
 
 @dataclass(frozen=True)
@@ -47,10 +51,23 @@ class Dialect:
     """The schema (or catalog) an unqualified table name means, so the catalog functions
     look there only and not in every schema or database on the server."""
     binary_collation: str | None = None
-    """Named after a text key column to read it in binary order; None: the engine's own."""
-    timeout_sql: str | None = None
-    """Sets the session's statement and lock-wait timeout to {seconds}; None: ODBC's own
-    query timeout (which some drivers, psqlODBC among them, refuse)."""
+    """Named after a Unicode text key column to read it in binary (code point) order; None:
+    the engine's own order."""
+    binary_narrow: str | None = None
+    """The expression for a {column} of a non-Unicode character set (latin1, a code page),
+    whose bytes do not sort as code points: converted to Unicode first."""
+    narrow_by_type: bool = False
+    """Whether a CHAR/VARCHAR (not NCHAR/NVARCHAR) column is non-Unicode (SQL Server)."""
+    session_sql: tuple[str, ...] = ()
+    """Run once per connection: the statement and lock-wait timeout of {seconds}, strict
+    values. Empty: ODBC's own query timeout (which some drivers, psqlODBC among them,
+    refuse)."""
+    partial_indexes_sql: str | None = None
+    """The names of a table's (quoted, bound once) indexes that cover some rows only or
+    index an expression: such a unique index does not make the key unique."""
+    iso_times: bool = False
+    """Bind datetimes and times as ISO text: the driver binds them with fewer fractional
+    digits than the column keeps (pyodbc's default scale)."""
     analyze_sql: str | None = None
     """Refreshes a {table}'s planner statistics after a bulk load; None where the engine
     does so itself (MariaDB, SQL Server) or needs none."""
@@ -62,13 +79,21 @@ class Dialect:
         o, c = self.open_quote, self.close_quote
         return ".".join(o + part.replace(c, c + c) + c for part in name.split("."))
 
-    def binary(self, column: str, collation: str | None, charset: str | None) -> str:
-        """The quoted column, as an expression that sorts and compares in binary order."""
+    def binary(self, column: str, collation: str | None, charset: str | None,
+               wide: bool = True) -> str:
+        """The quoted text column as an expression that sorts and compares in binary (code
+        point) order: as it is where its collation is binary and its character set Unicode,
+        else with a binary collation, converted to Unicode first where it is not."""
         quoted = self.quote(column)
-        if self.binary_collation is None or _is_binary(collation):
+        if self.binary_collation is None:
             return quoted
-        name = self.binary_collation.format(charset=charset or "utf8mb4")
-        return f"{quoted} COLLATE {name}"
+        narrow = ((charset is not None and not charset.lower().startswith("utf8"))
+                  or (self.narrow_by_type and not wide))
+        if narrow and self.binary_narrow is not None:
+            return self.binary_narrow.format(column=quoted)
+        if _is_binary(collation):
+            return quoted
+        return f"{quoted} COLLATE {self.binary_collation.format(charset=charset or 'utf8mb4')}"
 
     def rows_per_insert(self, width: int) -> int:
         """Rows of `width` columns one multi-row INSERT may carry."""
@@ -106,29 +131,41 @@ def _is_binary(collation: str | None) -> bool:
             or folded.endswith(("_bin", "_bin2")))
 
 
+_STRICT = "SET SESSION sql_mode = CONCAT(@@sql_mode, ',STRICT_ALL_TABLES')"
+"""A value too long or of the wrong type is an error (a rejected record), never silently cut."""
+
 POSTGRESQL = Dialect(
     "PostgreSQL", max_params=30_000, bulk="values", limit="limit",
     binary_collation='"C"', default_schema_sql="SELECT current_schema()",
-    timeout_sql="SET statement_timeout = '{seconds}s'", analyze_sql="ANALYZE {table}")
+    session_sql=("SET statement_timeout = '{seconds}s'",),
+    partial_indexes_sql=(
+        "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+        "WHERE i.indrelid = CAST(? AS regclass) "
+        "AND (i.indpred IS NOT NULL OR i.indexprs IS NOT NULL)"),
+    iso_times=True, analyze_sql="ANALYZE {table}")
 MARIADB = Dialect(
     "MariaDB", open_quote="`", close_quote="`", max_params=60_000, bulk="values",
     limit="limit", schema_is_catalog=True, binary_collation="{charset}_bin",
-    default_schema_sql="SELECT DATABASE()",
-    timeout_sql="SET SESSION max_statement_time = {seconds}, innodb_lock_wait_timeout = {seconds}")
-MYSQL = Dialect(
-    "MySQL", open_quote="`", close_quote="`", max_params=60_000, bulk="values",
-    limit="limit", schema_is_catalog=True, binary_collation="{charset}_bin",
-    default_schema_sql="SELECT DATABASE()",
-    timeout_sql="SET SESSION innodb_lock_wait_timeout = {seconds}")
+    binary_narrow="CONVERT({column} USING utf8mb4) COLLATE utf8mb4_bin",
+    default_schema_sql="SELECT DATABASE()", iso_times=True,
+    session_sql=("SET SESSION max_statement_time = {seconds}, "
+                 "innodb_lock_wait_timeout = {seconds}", _STRICT))
+MYSQL = replace(
+    MARIADB, name="MySQL",
+    session_sql=("SET SESSION innodb_lock_wait_timeout = {seconds}", _STRICT))
 SQL_SERVER = Dialect(
     "Microsoft SQL Server", open_quote="[", close_quote="]", max_params=2_099,
     bulk="values", limit="top", savepoint="SAVE TRANSACTION stamsync_record",
     rollback_to="ROLLBACK TRANSACTION stamsync_record", release=None,
     default_schema_sql="SELECT SCHEMA_NAME()",
-    binary_collation="Latin1_General_BIN2")
+    binary_collation="Latin1_General_BIN2",
+    binary_narrow="CAST({column} AS NVARCHAR(4000)) COLLATE Latin1_General_BIN2",
+    narrow_by_type=True,
+    partial_indexes_sql="SELECT name FROM sys.indexes WHERE object_id = OBJECT_ID(?) "
+                        "AND has_filter = 1")
 SQLITE = Dialect(
     "SQLite", max_params=999, bulk="values", limit="limit", binary_collation="BINARY",
-    record_messages=("constraint failed", "datatype mismatch", "too big"))
+    iso_times=True, record_messages=("constraint failed", "datatype mismatch", "too big"))
 ANSI = Dialect("ANSI")
 
 

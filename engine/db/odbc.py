@@ -16,17 +16,19 @@ SQLite administrations.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import difflib
 import itertools
+import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
 from engine import secrets
 from engine.db.base import Row
-from engine.db.dialects import TEXT_TYPES, Dialect, dialect_for
+from engine.db.dialects import TEXT_TYPES, TIME_TYPES, WIDE_TYPES, Dialect, dialect_for
 from engine.errors import DatabaseError, RecordError
 
 LOGIN_TIMEOUT_SECONDS = 15
@@ -42,9 +44,38 @@ DRIVER_OPTIONS = {
         "READ_TIMEOUT": "{read}",  # a server that stops answering (a statement ends first)
         "WRITE_TIMEOUT": "{read}",
     },
+    "sqlite": {
+        "BigInt": "1",  # integers of 2**31 and more read whole, not cut to 32 bits
+    },
 }
-"""Connection options stamsync adds for a driver (by a word in its name), unless the
-connection string sets them itself; {login} and {read} are seconds."""
+"""Connection options stamsync adds for a driver family, unless the connection string sets
+them itself; {login} and {read} are seconds."""
+
+RECORD_STATES = frozenset({"P0001", "45000"})
+"""A trigger or rule refusing the row (PostgreSQL RAISE EXCEPTION, MariaDB/SQL Server
+SIGNAL/THROW 45000): that record is rejected, not the administration unreachable."""
+
+_FAMILIES = {"postgres": ("postgres", "psqlodbc"), "mariadb": ("mariadb", "maodbc"),
+             "sqlite": ("sqlite",)}
+
+
+def driver_family(driver: str) -> str | None:
+    """The family of a driver, by its name or library path (psqlodbcw.so, libmaodbc.so)."""
+    folded = driver.lower()
+    for family, words in _FAMILIES.items():
+        if any(w in folded for w in words):
+            return family
+    return None
+
+
+def with_options(connection: str, family: str | None, seconds: dict[str, int]) -> str:
+    """The connection string with the family's options it does not set itself."""
+    options = DRIVER_OPTIONS.get(family or "", {})
+    given = attributes(connection)
+    return connection.rstrip("; ") + "".join(
+        f";{name}={value.format(**seconds)}" for name, value in options.items()
+        if name.lower() not in given)
+
 
 _PAIR = re.compile(r"\s*([^=;]+?)\s*=\s*(\{(?:[^}]|\}\})*\}|[^;]*)\s*(?:;|$)")
 _CALL = re.compile(r"\s*(\(\d+\)\s*)*\(SQL\w+\)\s*$")
@@ -95,7 +126,7 @@ def driver_message(error: Exception, secret: str | None = None) -> str:
     args: tuple[Any, ...] = getattr(error, "args", ())
     text = str(args[1]) if len(args) > 1 else str(error)
     text = _CALL.sub("", text).strip()
-    text = re.sub(r"^\[[0-9A-Z]{5}\]\s*", "", text)
+    text = re.sub(r"^(\[[^\]]*\]\s*)+", "", text)  # [08001] [ma-3.1.15][10.11.19-MariaDB]
     text = re.sub(r";?\s*\n\s*Error while executing the query$", "", text)
     text = " ".join(text.split())
     if secret:
@@ -121,7 +152,8 @@ class OdbcDatabase:
         attrs = attributes(connection)
         driver = attrs.get("driver")
         installed = pyodbc.drivers()
-        if driver is not None and driver not in installed:
+        if (driver is not None and driver.lower() not in {d.lower() for d in installed}
+                and not os.path.isfile(driver)):
             raise self._error(
                 f"the ODBC driver '{driver}' is not installed on this machine. Installed "
                 f"drivers: {', '.join(installed) or 'none'}. Install the driver, or correct "
@@ -141,30 +173,41 @@ class OdbcDatabase:
             secret = secrets.password(administration)
             connection = connection.replace("{password}", _braced(secret))
         seconds = {"login": login_timeout, "read": login_timeout + query_timeout}
-        for family, options in DRIVER_OPTIONS.items():
-            if family in (driver or "").lower():
-                connection = connection.rstrip("; ") + "".join(
-                    f";{name}={value.format(**seconds)}" for name, value in options.items()
-                    if name.lower() not in attrs)
-                if "{login}" in options.values():
-                    login_timeout = 0  # the driver's own option does it
-        try:
-            self.conn = pyodbc.connect(connection, timeout=login_timeout, autocommit=True)
-        except pyodbc.Error as error:
-            raise self._error(self._connect_advice(error, secret)) from None
+        family = driver_family(driver or "")
+        self.conn = self._connect(pyodbc, with_options(connection, family, seconds), family,
+                                  login_timeout, secret)
+        actual = driver_family(str(self.conn.getinfo(pyodbc.SQL_DRIVER_NAME)))
+        if actual != family and actual in DRIVER_OPTIONS:  # a DSN naming its driver otherwise
+            self.conn.close()
+            self.conn = self._connect(pyodbc, with_options(connection, actual, seconds), actual,
+                                      login_timeout, secret)
         info = self.conn.getinfo
         self.dbms = str(info(pyodbc.SQL_DBMS_NAME))
         self.dialect: Dialect = dialect_for(self.dbms, str(info(pyodbc.SQL_DRIVER_NAME)))
-        if self.dialect.timeout_sql is not None:
-            self._run(self.dialect.timeout_sql.format(seconds=int(query_timeout)))
-        else:
+        for statement in self.dialect.session_sql:
+            self._run(statement.format(seconds=int(query_timeout)))
+        if not self.dialect.session_sql:
             with contextlib.suppress(pyodbc.Error):  # ODBC's own, where the driver has one
                 self.conn.timeout = query_timeout
+        database = info(pyodbc.SQL_DATABASE_NAME)
+        if self.dialect.schema_is_catalog and database in (None, "", "null"):
+            raise self._error(
+                "the connection names no database: add Database=<name> to the connection "
+                "string (or to the DSN).")
         self.where = f"{self.dbms} database '{info(pyodbc.SQL_DATABASE_NAME)}'"
         self._record_errors = (pyodbc.IntegrityError, pyodbc.DataError)
         self._tables: dict[str, _Table] = {}
         self._orders: dict[tuple[str, tuple[str, ...]], list[str]] = {}
         self._sql: dict[tuple[Any, ...], str] = {}
+
+    def _connect(self, pyodbc: ModuleType, connection: str, family: str | None,
+                 login_timeout: int, secret: str | None) -> Any:
+        own_timeout = any("{login}" in v for v in DRIVER_OPTIONS.get(family or "", {}).values())
+        try:
+            return pyodbc.connect(connection, autocommit=True,
+                                  timeout=0 if own_timeout else login_timeout)
+        except pyodbc.Error as error:
+            raise self._error(self._connect_advice(error, secret)) from None
 
     def _connect_advice(self, error: Exception, secret: str | None) -> str:
         state = _sqlstate(error)
@@ -186,7 +229,11 @@ class OdbcDatabase:
 
     def _unreachable(self, error: Exception) -> DatabaseError:
         message = driver_message(error)
-        if (_sqlstate(error) in ("HYT00", "HYT01", "57014", "70100")
+        if _sqlstate(error) == "42501" or "denied" in message.lower():
+            advice = ("The database user stamsync logs in with lacks a right on this table "
+                      "(reading it, or inserting and updating its rows): have it granted, "
+                      "then run the sync again.")
+        elif (_sqlstate(error) in ("HYT00", "HYT01", "57014", "70100")
                 or any(w in message.lower() for w in ("timeout", "statement_time"))):
             advice = (f"A statement waited longer than the query timeout "
                       f"({self.query_timeout} s), most likely for records another program "
@@ -241,10 +288,16 @@ class OdbcDatabase:
             rows = self.conn.cursor().columns(**where).fetchall()
         except self._errors as error:
             raise self._unreachable(error) from None
-        wanted = where["table"]
+        at = 0 if self.dialect.schema_is_catalog else 1
+        wanted = (where.get("catalog" if at == 0 else "schema"), where["table"])
         tables = list(dict.fromkeys((r[0], r[1], str(r[2])) for r in rows))
-        match = ([t for t in tables if t[2] == wanted]
-                 or [t for t in tables if t[2].lower() == wanted.lower()])
+
+        def named(t: tuple[Any, Any, str], fold: Callable[[str], str]) -> bool:
+            return fold(t[2]) == fold(wanted[1]) and (
+                wanted[0] is None or fold(str(t[at])) == fold(wanted[0]))
+
+        match = ([t for t in tables if named(t, str)]
+                 or [t for t in tables if named(t, str.lower)])
         if not match:
             return None
         catalog, schema, name = match[0]  # the first schema's, should two schemas hold it
@@ -282,6 +335,10 @@ class OdbcDatabase:
                     indexes.setdefault(str(r[5]), set()).add(str(r[8]).lower())
         except self._errors as error:
             raise self._unreachable(error) from None
+        if self.dialect.partial_indexes_sql is not None:
+            for (name,) in self._query(self.dialect.partial_indexes_sql,
+                                       (self._describe(table).quoted,)):
+                indexes.pop(str(name), None)
         return any(cols and cols <= wanted for cols in (primary, *indexes.values()))
 
     # -- reading ---------------------------------------------------------------------------
@@ -292,7 +349,7 @@ class OdbcDatabase:
         if cache not in self._orders:
             types = self._describe(table).types
             self._orders[cache] = [
-                self.dialect.binary(k, *self._collation(table, k))
+                self.dialect.binary(k, *self._collation(table, k), wide=types[k] in WIDE_TYPES)
                 if types.get(k) in TEXT_TYPES else self.dialect.quote(k) for k in key]
         return self._orders[cache]
 
@@ -351,12 +408,28 @@ class OdbcDatabase:
 
     def fetch_row(self, table: str, columns: Sequence[str], key: Sequence[str],
                   values: Row) -> Row | None:
-        q = self.dialect.quote
-        cols = ", ".join(q(c) for c in columns)
-        match = " AND ".join(f"{q(k)} = ?" for k in key)
+        cols = ", ".join(self.dialect.quote(c) for c in columns)
+        match, take = self._match(table, key)
         rows = self._query(f"SELECT {cols} FROM {self._describe(table).quoted} WHERE {match}",
-                           tuple(values))
+                           tuple(values[i] for i in take))
         return rows[0] if rows else None
+
+    def _match(self, table: str, key: Sequence[str]) -> tuple[str, list[int]]:
+        """The WHERE that finds exactly one key, and which key values it binds: a text key
+        is matched by the column's own `=` (its index) and in binary, since under a
+        case-insensitive collation 'a' = 'A' and a write meant for one record would also
+        change the other."""
+        terms: list[str] = []
+        take: list[int] = []
+        for i, (column, binary) in enumerate(zip(key, self._order(table, key), strict=True)):
+            quoted = self.dialect.quote(column)
+            if binary == quoted:
+                terms.append(f"{quoted} = ?")
+                take.append(i)
+            else:
+                terms.append(f"{quoted} = ? AND {binary} = ?")
+                take.extend((i, i))
+        return " AND ".join(terms), take
 
     def count(self, table: str) -> int:
         return int(self._query(f"SELECT count(*) FROM {self._describe(table).quoted}", ())[0][0])
@@ -425,6 +498,7 @@ class OdbcDatabase:
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
         name = self._describe(table).quoted
         dialect = self.dialect
+        rows = self._bindable(table, columns, rows)
         if dialect.bulk != "values" or len(rows) == 1:
             self._write(self._insert_sql(name, columns, 1), rows)
             return
@@ -452,13 +526,39 @@ class OdbcDatabase:
                rows: Sequence[Row]) -> None:
         cache = ("update", table, tuple(columns), tuple(key))
         sql = self._sql.get(cache)
+        match, take = self._match(table, key)
         if sql is None:
-            q = self.dialect.quote
-            sets = ", ".join(f"{q(c)} = ?" for c in columns)
-            match = " AND ".join(f"{q(k)} = ?" for k in key)
+            sets = ", ".join(f"{self.dialect.quote(c)} = ?" for c in columns)
             sql = self._sql[cache] = (
                 f"UPDATE {self._describe(table).quoted} SET {sets} WHERE {match}")
+        rows = self._bindable(table, columns, rows)
+        width = len(columns)
+        if take != list(range(len(key))):
+            rows = [row[:width] + tuple(row[width + i] for i in take) for row in rows]
         self._write(sql, rows)
+
+    def _bindable(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> Sequence[Row]:
+        """Datetimes and times for the table's timestamp and time columns as ISO text, where
+        the dialect says the driver would bind them with fewer fractional digits (pyodbc
+        binds milliseconds at most): a value written must read back as it was."""
+        if not self.dialect.iso_times:
+            return rows
+        types = self._describe(table).types
+        at = [i for i, c in enumerate(columns) if types.get(c) in TIME_TYPES]
+        if not at:
+            return rows
+
+        def iso(row: Row) -> Row:
+            values = list(row)
+            for i in at:
+                value = values[i]
+                if isinstance(value, dt.datetime):
+                    values[i] = value.isoformat(sep=" ")
+                elif isinstance(value, dt.time):
+                    values[i] = value.isoformat()
+            return tuple(values)
+
+        return [iso(row) for row in rows]
 
     def is_record_error(self, error: Exception) -> bool:
         return isinstance(error, RecordError)
@@ -479,7 +579,9 @@ class OdbcDatabase:
     def _classify(self, error: Exception) -> Exception:
         """RecordError when the database rejected a row, else the administration failed."""
         message = driver_message(error)
-        if (isinstance(error, self._record_errors) or _sqlstate(error)[:2] in ("22", "23")
+        state = _sqlstate(error)
+        if (isinstance(error, self._record_errors) or state[:2] in ("22", "23")
+                or state in RECORD_STATES
                 or any(m in message.lower() for m in self.dialect.record_messages)):
             return RecordError(message)
         return self._unreachable(error)
