@@ -22,6 +22,7 @@ Run (from the repository root, with the project installed and PostgreSQL answeri
 
     python benchmarks/bench_odbc.py                    # N=100,000, best of 3
     python benchmarks/bench_odbc.py --records 20000 --repeat 1 --json
+    python benchmarks/bench_odbc.py --collation en-x-icu   # a key sorted by a language
 
 The server is `STAMSYNC_TEST_POSTGRES` (an ODBC connection string without a database), by
 default `Driver={PostgreSQL Unicode};Server=127.0.0.1;Port=5432;Uid=postgres;Pwd=`.
@@ -65,7 +66,18 @@ PG_COLUMNS = (
     ("ean", "VARCHAR(13)"), ("note", "VARCHAR(200)"),
 )
 assert tuple(n for n, _ in PG_COLUMNS) == base.NAMES
-PG_SCHEMA = f"CREATE TABLE {base.TABLE} ({', '.join(f'{n} {t}' for n, t in PG_COLUMNS)})"
+
+
+def pg_schema(collation: str | None) -> str:
+    """The daughter's table; with `collation`, its text key sorts by that collation (as on
+    a server whose databases use a language's), so reading it in binary order sorts."""
+    columns = [(n, t.replace("PRIMARY KEY", f'COLLATE "{collation}" PRIMARY KEY')
+                if collation and n == "code" else t) for n, t in PG_COLUMNS]
+    return f"CREATE TABLE {base.TABLE} ({', '.join(f'{n} {t}' for n, t in columns)})"
+
+
+COLLATION: str | None = None
+"""Set from --collation."""
 
 
 @contextlib.contextmanager
@@ -85,7 +97,7 @@ def empty_table(daughter: str) -> None:
     conn = pyodbc.connect(daughter, autocommit=True)
     try:
         conn.execute(f"DROP TABLE IF EXISTS {base.TABLE}")
-        conn.execute(PG_SCHEMA)
+        conn.execute(pg_schema(COLLATION))
     finally:
         conn.close()
 
@@ -195,6 +207,7 @@ def measure(work: Path, records: int, repeat: int, log: Callable[[str], None]) -
         figures["samples"] = [round(run[phase], 3) for run in runs]
         figures["floor_samples"] = [round(run[f"{phase}_floor"], 3) for run in runs]
     return {"records": records, "columns": len(base.COLUMNS), "postgresql": version,
+            "key_collation": COLLATION or "the database's default",
             "pyodbc": pyodbc.version, "engine": base.engine_fingerprint(),
             "python": sys.version.split()[0], "repeat": repeat, "phases": phases,
             "all_targets_met": all(p["met"] for p in phases.values())}
@@ -204,7 +217,8 @@ def render(result: dict[str, Any]) -> str:
     lines = [
         f"stamsync ODBC benchmark: N={result['records']:,} items x {result['columns']} columns, "
         f"SQLite mother -> PostgreSQL {result['postgresql']} daughter (psqlODBC, pyodbc "
-        f"{result['pyodbc']}); best of {result['repeat']} scenario run(s)",
+        f"{result['pyodbc']}), key collation {result['key_collation']}; best of "
+        f"{result['repeat']} scenario run(s)",
         f"engine source {result['engine']}, Python {result['python']}",
         "",
         f"{'phase':<17}{'stamsync':>11}{'floor':>11}{'ratio':>8}  {'target':<15}result  (seconds)",
@@ -227,7 +241,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--records", type=int, default=base.DEFAULT_RECORDS)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument("--collation", default=None,
+                        help='the daughter key\'s collation, e.g. "en-x-icu" (default: the '
+                             "database's)")
     args = parser.parse_args(argv)
+    global COLLATION
+    COLLATION = args.collation
 
     def log(line: str) -> None:
         print(line, file=sys.stderr, flush=True)

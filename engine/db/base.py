@@ -31,6 +31,12 @@ class Database(Protocol):
         """Up to `limit` rows with key greater than `after`, ordered by key (binary order)."""
         ...
 
+    def read_size(self, table: str, key: Sequence[str], rows: int) -> int:
+        """How many rows each read_page should ask for, given the engine's page size: more
+        where every page costs a sort of the whole table (a text key read in binary order
+        against its column's collation, so no index gives that order)."""
+        ...
+
     def count(self, table: str) -> int:
         """How many rows the table has (for a progress bar)."""
         ...
@@ -98,6 +104,7 @@ def iterate_pages(db: Database, table: str, columns: Sequence[str], key: Sequenc
     The key columns must come first in `columns`."""
     after: Row | None = None
     width = len(key)
+    page = db.read_size(table, key, page)
     while True:
         rows = db.read_page(table, columns, key, after, page)
         if not rows:

@@ -51,6 +51,10 @@ DRIVER_OPTIONS = {
 """Connection options stamsync adds for a driver family, unless the connection string sets
 them itself; {login} and {read} are seconds."""
 
+SORTED_READ_ROWS = 50_000
+"""Rows per read where the database sorts the whole table for each page (a text key under a
+language or case-insensitive collation, read in binary order): fewer, larger reads."""
+
 RECORD_STATES = frozenset({"P0001", "45000"})
 """A trigger or rule refusing the row (PostgreSQL RAISE EXCEPTION, MariaDB/SQL Server
 SIGNAL/THROW 45000): that record is rejected, not the administration unreachable."""
@@ -405,6 +409,12 @@ class OdbcDatabase:
         except self._errors as error:
             raise self._unreachable(error) from None
         return list(map(tuple, rows))
+
+    def read_size(self, table: str, key: Sequence[str], rows: int) -> int:
+        quoted = [self.dialect.quote(k) for k in key]
+        if self._order(table, key) == quoted:
+            return rows  # the key's own order: an index reads each page
+        return max(rows, SORTED_READ_ROWS)
 
     def fetch_row(self, table: str, columns: Sequence[str], key: Sequence[str],
                   values: Row) -> Row | None:
