@@ -15,6 +15,7 @@ import pytest
 
 import engine
 from engine import Entity, runner
+from engine.db import odbc
 from engine.db.odbc import attributes, driver_message
 from engine.db.values import normalize
 from tests.books import CUSTOMERS, Books, Group, ServerBooks, variant
@@ -77,8 +78,10 @@ def items_group(folder: Path, mother: Books, *daughters: Books) -> Group:
 
 @pytest.fixture
 def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Two rows per read, so every table is walked over several keyset pages."""
+    """Two rows per read, so every table is walked over several keyset pages (also where
+    the key is read against its collation, which otherwise reads 50,000 rows at a time)."""
     monkeypatch.setattr(runner, "PAGE", 2)
+    monkeypatch.setattr(odbc, "SORTED_READ_ROWS", 2)
 
 
 def test_postgres_mother_to_mariadb_and_sqlite_daughters(
@@ -135,7 +138,7 @@ def test_mariadb_mother_to_postgres_daughter(
 
 
 def test_keys_are_walked_in_binary_order_under_any_collation(
-        postgres: Server, mariadb: Server) -> None:
+        postgres: Server, mariadb: Server, small_pages: None) -> None:
     for server, kind in ((postgres, "postgres"), (mariadb, "mariadb")):
         books = ServerBooks(server, "Holding", items_schema(kind))
         fill_items(books)
@@ -143,9 +146,23 @@ def test_keys_are_walked_in_binary_order_under_any_collation(
         try:
             keys = [row[0] for page in engine.db.base.iterate_pages(
                 db, "items", ["code"], ["code"], 2) for row in page]
+            assert db.read_size("items", ["stock"], 2) == 2  # a number: the index's order
         finally:
             db.close()
         assert keys == BINARY_ORDER, kind
+
+
+def test_a_key_sorted_per_read_is_read_in_large_pages(postgres: Server) -> None:
+    books = ServerBooks(postgres, "Holding", items_schema("postgres"))  # ICU collation
+    plain = ServerBooks(postgres, "Zuid", variant(items_schema("sqlite"), "code VARCHAR(20)",
+                                                  'code VARCHAR(20) COLLATE "C"'))
+    for sorted_per_read, books_ in ((True, books), (False, plain)):
+        db = engine.db.connect(books_.admin)
+        try:
+            expected = odbc.SORTED_READ_ROWS if sorted_per_read else 5000
+            assert db.read_size("items", ["code"], 5000) == expected
+        finally:
+            db.close()
 
 
 PRICES = ("CREATE TABLE prices (item VARCHAR(10), pricelist INTEGER, price NUMERIC(10, 2), "
