@@ -3,12 +3,14 @@ listed one per line, with nothing written."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Literal
 
 from engine.db import Database, connect
-from engine.db.base import resolve_column
+from engine.db.base import ColumnType, resolve_column
+from engine.db.dialects import TEXT_TYPES
 from engine.errors import ConfigError, DatabaseError
 from engine.layout import MotherLayout, daughter_layout, mother_layout
 from engine.model import SelectWhere, SyncSpec
@@ -51,6 +53,7 @@ def check(spec: SyncSpec) -> CheckReport:
     report = CheckReport()
     mother_name = spec.mother.name
     layouts: list[MotherLayout] = []
+    mother_types: dict[str, Mapping[str, ColumnType]] = {}
     mother: Database | None = None
     try:
         mother = connect(spec.mother)
@@ -72,6 +75,7 @@ def check(spec: SyncSpec) -> CheckReport:
                     continue
                 try:
                     layouts.append(mother_layout(mother, entity))
+                    mother_types[entity.name] = mother.column_types(entity.table)
                     report.checked.append(
                         f"mother '{mother_name}': table '{entity.table}' for '{entity.name}'")
                 except (DatabaseError, ConfigError) as error:
@@ -110,6 +114,18 @@ def check(spec: SyncSpec) -> CheckReport:
                             "nothing in the database stops a second record with the same key "
                             "(a person adding it by hand, say). Add a unique index on "
                             f"({', '.join(placed.key)}) to '{placed.table}'."))
+                    theirs = db.column_types(placed.table)
+                    for name in layout.fields:
+                        ours = mother_types[entity.name].get(name)
+                        held = theirs.get(placed.names[name])
+                        said = narrower(ours, held) if ours and held else None
+                        if ours and said:
+                            report.problems.append(Problem(
+                                "warning", "daughter", admin.name, entity.name,
+                                f"Administration '{admin.name}': column "
+                                f"'{placed.table}.{placed.names[name]}' {said} Give it the "
+                                f"mother's type ({_spelled(ours)}), or leave '{name}' out of "
+                                "`fields`."))
                 except DatabaseError as error:
                     report.problems.append(Problem(
                         "error", "daughter", admin.name, layout.entity.name, str(error)))
@@ -142,3 +158,43 @@ def _missing_columns(db: Database, table: str, names: tuple[str, ...]) -> list[s
         except DatabaseError as error:
             problems.append(str(error))
     return problems
+
+
+_EXACT = frozenset({2, 3})  # NUMERIC, DECIMAL
+_APPROXIMATE = frozenset({6, 7, 8})  # FLOAT, REAL, DOUBLE
+_SINGLE = 7  # REAL: about 7 significant digits
+_TIMESTAMPS = frozenset({93, 11})
+
+
+def narrower(mother: ColumnType, daughter: ColumnType) -> str | None:
+    """What a daughter column cannot hold of the mother's values, in words, or None."""
+    m, d = mother.sql_type, daughter.sql_type
+    if m in TEXT_TYPES and d in TEXT_TYPES:
+        if mother.size and daughter.size and daughter.size < mother.size:
+            return (f"holds at most {daughter.size} characters where the mother's holds "
+                    f"{mother.size}: a longer value is rejected for that record.")
+        return None
+    rounded = ("is rounded there, so it differs from the mother's at every run (a conflict "
+               "and a rewrite each time).")
+    if d in _EXACT and daughter.digits is not None:
+        if m in _EXACT and mother.digits is not None and daughter.digits < mother.digits:
+            return (f"keeps {daughter.digits} decimals where the mother's keeps "
+                    f"{mother.digits}: a value with more {rounded}")
+        if m in _APPROXIMATE:
+            return (f"keeps {daughter.digits} decimals where the mother's is a floating-point "
+                    f"column: a value with more {rounded}")
+    if d == _SINGLE and m != _SINGLE and (m in _APPROXIMATE or m in _EXACT):
+        return f"is single precision (about 7 digits): a value with more {rounded}"
+    if (m in _TIMESTAMPS and d in _TIMESTAMPS and mother.digits and daughter.digits is not None
+            and daughter.digits < mother.digits):  # (a driver that does not tell: not judged)
+        return (f"keeps {daughter.digits} digits of a second where the mother's keeps "
+                f"{mother.digits}: a time with more {rounded}")
+    return None
+
+
+def _spelled(kind: ColumnType) -> str:
+    if kind.sql_type in _EXACT and kind.size is not None and kind.digits is not None:
+        return f"{kind.name}({kind.size}, {kind.digits})"
+    if kind.sql_type in TEXT_TYPES and kind.size:
+        return f"{kind.name}({kind.size})"
+    return kind.name

@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from engine.errors import DatabaseError
 
 Row = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class ColumnType:
+    """A column's type as the catalog states it, where the database enforces one."""
+
+    name: str
+    """The database's own name for it: numeric, varchar, datetime, ..."""
+    sql_type: int
+    """The ODBC SQL type code."""
+    size: int | None
+    """Characters for text, digits for numbers."""
+    digits: int | None
+    """Digits after the point (numbers), fractional-second digits (timestamps)."""
 
 
 def quote_identifier(name: str, quote: str = '"') -> str:
@@ -29,6 +44,11 @@ class Database(Protocol):
         self, table: str, columns: Sequence[str], key: Sequence[str], after: Row | None, limit: int
     ) -> list[Row]:
         """Up to `limit` rows with key greater than `after`, ordered by key (binary order)."""
+        ...
+
+    def column_types(self, table: str) -> Mapping[str, ColumnType]:
+        """The declared types of the table's columns, where the database holds values to
+        them (SQLite keeps whatever it is given: none)."""
         ...
 
     def read_size(self, table: str, key: Sequence[str], rows: int) -> int:

@@ -21,13 +21,13 @@ import difflib
 import itertools
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
 from engine import secrets
-from engine.db.base import Row
+from engine.db.base import ColumnType, Row
 from engine.db.dialects import TEXT_TYPES, TIME_TYPES, WIDE_TYPES, Dialect, dialect_for
 from engine.errors import DatabaseError, RecordError
 
@@ -123,6 +123,7 @@ class _Table:
     columns: list[str]
     types: dict[str, int]
     """Each column's ODBC SQL type."""
+    declared: dict[str, ColumnType]
 
 
 def driver_message(error: Exception, secret: str | None = None) -> str:
@@ -305,14 +306,18 @@ class OdbcDatabase:
         if not match:
             return None
         catalog, schema, name = match[0]  # the first schema's, should two schemas hold it
-        columns = [(str(r[3]), int(r[4])) for r in rows if (r[0], r[1], str(r[2])) == match[0]]
+        mine = [r for r in rows if (r[0], r[1], str(r[2])) == match[0]]
+        columns = [(str(r[3]), int(r[4])) for r in mine]
+        declared = {str(r[3]): ColumnType(str(r[5]), int(r[4]),
+                                          None if r[6] is None else int(r[6]),
+                                          None if r[8] is None else int(r[8])) for r in mine}
         scope = catalog if self.dialect.schema_is_catalog else schema
         exact = {"table": name}
         if scope:
             exact["catalog" if self.dialect.schema_is_catalog else "schema"] = str(scope)
         qualified = f"{scope}.{name}" if scope else name
         return _Table(self.dialect.quote(qualified), exact, [c for c, _ in columns],
-                      dict(columns))
+                      dict(columns), declared)
 
     def _table_names(self, where: dict[str, str]) -> list[str]:
         scope = {k: v for k, v in where.items() if k != "table"}
@@ -409,6 +414,9 @@ class OdbcDatabase:
         except self._errors as error:
             raise self._unreachable(error) from None
         return list(map(tuple, rows))
+
+    def column_types(self, table: str) -> Mapping[str, ColumnType]:
+        return self._describe(table).declared
 
     def read_size(self, table: str, key: Sequence[str], rows: int) -> int:
         quoted = [self.dialect.quote(k) for k in key]

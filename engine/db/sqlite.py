@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 
-from engine.db.base import Row, quote_identifier
+from engine.db.base import ColumnType, Row, quote_identifier
 from engine.errors import DatabaseError
 
 BUSY_TIMEOUT_SECONDS = 30.0
@@ -117,6 +117,9 @@ class SQLiteDatabase:
         rows = self._query(f"SELECT {cols} FROM {quote_identifier(table)} WHERE {match}",
                            tuple(values))
         return rows[0] if rows else None
+
+    def column_types(self, table: str) -> Mapping[str, ColumnType]:
+        return {}  # a declared VARCHAR(10) or NUMERIC(12, 2) holds any value in SQLite
 
     def read_size(self, table: str, key: Sequence[str], rows: int) -> int:
         return rows  # read in the key's index order (COLLATE BINARY is SQLite's default)
