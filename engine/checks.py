@@ -114,6 +114,21 @@ def check(spec: SyncSpec) -> CheckReport:
                             "nothing in the database stops a second record with the same key "
                             "(a person adding it by hand, say). Add a unique index on "
                             f"({', '.join(placed.key)}) to '{placed.table}'."))
+                    nulls, dupes = db.key_problems(placed.table, placed.key)
+                    where = f"Administration '{admin.name}': table '{placed.table}'"
+                    if nulls:
+                        report.problems.append(Problem(
+                            "error", "daughter", admin.name, entity.name,
+                            f"{where} has {nulls} record(s) with an empty (NULL) key "
+                            f"{', '.join(placed.key)}; the sync stops for this table there "
+                            "until they have a key (or are removed)."))
+                    if dupes:
+                        shown = "; ".join(", ".join(repr(v) for v in d) for d in dupes)
+                        report.problems.append(Problem(
+                            "error", "daughter", admin.name, entity.name,
+                            f"{where}: key {', '.join(placed.key)} occurs more than once: "
+                            f"{shown}. Remove or renumber the extra records; the sync stops "
+                            "for this table there until then."))
                     theirs = db.column_types(placed.table)
                     for name in layout.fields:
                         ours = mother_types[entity.name].get(name)

@@ -337,3 +337,51 @@ def test_keys_of_a_latin1_column_are_read_in_code_point_order(mariadb: Server) -
     finally:
         db.close()
     assert keys == sorted(["é", "a", "Š", "€", "Z"])
+
+
+def test_times_with_fractions_of_a_second_round_trip(
+        tmp_path: Path, postgres: Server, mariadb: Server) -> None:
+    schema = "CREATE TABLE shifts (code VARCHAR(9) PRIMARY KEY, starts TIME(6))"
+    mother = ServerBooks(postgres, "Holding", schema)
+    mother.execute("INSERT INTO shifts VALUES ('S1', '08:30:00.250000'), ('S2', '17:00:00')")
+    g = Group(tmp_path, mother, [ServerBooks(mariadb, "Noord", schema),
+                                 Books(tmp_path / "west.db", "West", schema, odbc=True)],
+              entity=Entity("shifts", "shifts", ("code",), ("starts",)))
+    assert g.sync().status == "ok"
+    for daughter in g.daughters:  # (as text: ODBC's own TIME has no fractions)
+        (row,) = daughter.query("SELECT CAST(starts AS CHAR(15)) AS t FROM shifts "
+                                "WHERE code = 'S1'")
+        assert row["t"].startswith("08:30:00.25"), daughter.name
+    report = g.sync()
+    assert [g.counts(report, i)["unchanged"] for i in range(2)] == [2, 2]
+
+
+def test_a_datetime_key_with_microseconds(
+        tmp_path: Path, postgres: Server, mariadb: Server, small_pages: None) -> None:
+    def schema(kind: str) -> str:
+        stamp = "DATETIME(6)" if kind == "mariadb" else "TIMESTAMP(6)"
+        return f"CREATE TABLE ticks (at {stamp} PRIMARY KEY, note VARCHAR(9))"
+
+    mother = ServerBooks(postgres, "Holding", schema("postgres"))
+    for i in range(5):
+        mother.execute("INSERT INTO ticks VALUES (?, ?)",
+                       (f"2026-01-02 10:00:00.00000{i}", f"tik {i}"))
+    g = Group(tmp_path, mother, [ServerBooks(mariadb, "Noord", schema("mariadb"))],
+              entity=Entity("ticks", "ticks", ("at",), ("note",)))
+    assert g.counts(g.sync())["created"] == 5
+    mother.execute("UPDATE ticks SET note = 'nieuw' WHERE at = '2026-01-02 10:00:00.000003'")
+    assert g.counts(g.sync()) == {"created": 0, "updated": 1, "unchanged": 4, "conflicts": 0,
+                                  "failed": 0, "skipped": 0, "removed": 0}
+    notes = {r["note"] for r in g.daughters[0].query("SELECT * FROM ticks")}
+    assert notes == {"tik 0", "tik 1", "tik 2", "nieuw", "tik 4"}
+
+
+def test_a_mother_may_hold_keys_equal_only_under_its_collation(
+        tmp_path: Path, mariadb: Server, postgres: Server) -> None:
+    loose = variant(CUSTOMERS, "code VARCHAR(20) PRIMARY KEY", "code VARCHAR(20)")
+    g = Group(tmp_path, ServerBooks(mariadb, "Holding", loose), [ServerBooks(postgres, "Zuid")])
+    g.mother.add("A", "Aap BV")
+    g.mother.add("a", "aap vof")
+    assert g.counts(g.sync())["created"] == 2
+    assert {c: r["name"] for c, r in g.daughters[0].rows().items()} == {
+        "A": "Aap BV", "a": "aap vof"}

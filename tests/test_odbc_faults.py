@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import socket
+import subprocess
+import sys
 import threading
 import uuid
 from collections.abc import Iterator
@@ -366,3 +369,49 @@ def test_check_warns_about_daughter_columns_that_cannot_hold_the_mothers_values(
     assert "single precision" in said["Noord", "items.weight"]
     assert "keeps 0 digits of a second where the mother's keeps 6" in said["West", "items.seen"]
     assert report.exit_code == 0
+
+
+def test_a_driver_registered_under_another_name_still_gets_its_timeouts(
+        tmp_path: Path, silent_server: int) -> None:
+    library = next(iter(sorted(Path("/usr/lib").glob("*/odbc/libmaodbc.so"))), None)
+    if library is None:
+        unavailable("MariaDB's ODBC library is not under /usr/lib/*/odbc")
+    (tmp_path / "odbcinst.ini").write_text(f"[Acme Connector]\nDriver={library}\n")
+    # unixODBC reads its list of drivers once per process: a process of its own, with
+    # ODBCSYSINI naming the folder of that list.
+    script = (
+        "from engine.db.odbc import OdbcDatabase\n"
+        "from engine.errors import DatabaseError\n"
+        "try:\n"
+        f"    OdbcDatabase('Zuid', 'Driver={{Acme Connector}};Server=127.0.0.1;"
+        f"Port={silent_server};Database=x;User=u', login_timeout=1)\n"
+        "except DatabaseError as error:\n"
+        "    print(error)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env={**os.environ, "ODBCSYSINI": str(tmp_path)}, timeout=120,
+                          check=True)
+    assert "Administration 'Zuid': cannot connect" in done.stdout, done.stdout + done.stderr
+    assert "handshake" in done.stdout
+
+
+def test_the_databases_own_words_are_kept_whole(tmp_path: Path, mariadb: Server) -> None:
+    daughter = ServerBooks(mariadb, "Noord")
+    with contextlib.closing(daughter.connect()) as conn:
+        conn.execute("CREATE TRIGGER refuse BEFORE INSERT ON customers FOR EACH ROW "
+                     "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '[KvK] nummer ontbreekt'")
+    g = fill(Group(tmp_path, Books(tmp_path / "mother.db", "Holding"), [daughter]))
+    failures = g.sync().daughters[0].failures
+    assert [f.message for f in failures] == ["[KvK] nummer ontbreekt"] * 3
+
+
+def test_check_finds_empty_and_repeated_keys_in_a_daughter(
+        tmp_path: Path, postgres: Server) -> None:
+    loose = variant(CUSTOMERS, "code VARCHAR(20) PRIMARY KEY", "code VARCHAR(20)")
+    g = fill(Group(tmp_path, ServerBooks(postgres, "Holding"),
+                   [ServerBooks(postgres, "Zuid", loose)]))
+    g.daughters[0].execute("INSERT INTO customers (code, name) VALUES (NULL, 'zonder'), "
+                           "('D1', 'een'), ('D1', 'twee')")
+    errors = [p.message for p in engine.check(g.spec).problems if p.level == "error"]
+    assert len(errors) == 2, errors
+    assert "1 record(s) with an empty (NULL) key code" in errors[0]
+    assert "key code occurs more than once: 'D1'" in errors[1]

@@ -68,11 +68,20 @@ class Dialect:
     iso_times: bool = False
     """Bind datetimes and times as ISO text: the driver binds them with fewer fractional
     digits than the column keeps (pyodbc's default scale)."""
+    time_as_text: bool = False
+    """Read TIME columns as text: ODBC's TIME has no fractions of a second (psqlODBC gives
+    them all the same; MariaDB's and SQLite's drivers cut them)."""
     analyze_sql: str | None = None
     """Refreshes a {table}'s planner statistics after a bulk load; None where the engine
     does so itself (MariaDB, SQL Server) or needs none."""
     record_messages: tuple[str, ...] = ()
     """Driver messages that mean a rejected row where the SQLSTATE does not say so."""
+    user_errors_from: int | None = None
+    """Native error numbers from here up are raised by a trigger or procedure (SQL Server's
+    RAISERROR/THROW: 50000), refusing that row."""
+    sorts_per_read: bool = True
+    """Whether a key read in binary order against its column's collation costs a sort of the
+    table per read (not SQLite, whose COLLATE BINARY is its default and uses the index)."""
 
     def quote(self, name: str) -> str:
         """A (possibly schema-qualified) name that was checked against the catalog, quoted."""
@@ -147,7 +156,7 @@ MARIADB = Dialect(
     "MariaDB", open_quote="`", close_quote="`", max_params=60_000, bulk="values",
     limit="limit", schema_is_catalog=True, binary_collation="{charset}_bin",
     binary_narrow="CONVERT({column} USING utf8mb4) COLLATE utf8mb4_bin",
-    default_schema_sql="SELECT DATABASE()", iso_times=True,
+    default_schema_sql="SELECT DATABASE()", iso_times=True, time_as_text=True,
     session_sql=("SET SESSION max_statement_time = {seconds}, "
                  "innodb_lock_wait_timeout = {seconds}", _STRICT))
 MYSQL = replace(
@@ -160,12 +169,13 @@ SQL_SERVER = Dialect(
     default_schema_sql="SELECT SCHEMA_NAME()",
     binary_collation="Latin1_General_BIN2",
     binary_narrow="CAST({column} AS NVARCHAR(4000)) COLLATE Latin1_General_BIN2",
-    narrow_by_type=True,
+    narrow_by_type=True, user_errors_from=50_000,
     partial_indexes_sql="SELECT name FROM sys.indexes WHERE object_id = OBJECT_ID(?) "
                         "AND has_filter = 1")
 SQLITE = Dialect(
     "SQLite", max_params=999, bulk="values", limit="limit", binary_collation="BINARY",
-    iso_times=True, record_messages=("constraint failed", "datatype mismatch", "too big"))
+    iso_times=True, time_as_text=True, sorts_per_read=False,
+    record_messages=("constraint failed", "datatype mismatch", "too big"))
 ANSI = Dialect("ANSI")
 
 

@@ -15,12 +15,14 @@ SQLite administrations.
 
 from __future__ import annotations
 
+import configparser
 import contextlib
 import datetime as dt
 import difflib
 import itertools
 import os
 import re
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import ModuleType
@@ -82,6 +84,11 @@ def with_options(connection: str, family: str | None, seconds: dict[str, int]) -
 
 
 _PAIR = re.compile(r"\s*([^=;]+?)\s*=\s*(\{(?:[^}]|\}\})*\}|[^;]*)\s*(?:;|$)")
+_TAG = re.compile(
+    r"\[(?:[0-9A-Z]{5}|ma-[^\]]*|[0-9.]+-MariaDB[^\]]*|unixODBC|Driver Manager|Microsoft|"
+    r"ODBC Driver[^\]]*|SQL Server|FreeTDS|MySQL[^\]]*|SQLite|PostgreSQL[^\]]*)\]\s*")
+"""The tags drivers put before a message (SQLSTATE, driver and server); the database's own
+text after them, brackets and all, is kept."""
 _CALL = re.compile(r"\s*(\(\d+\)\s*)*\(SQL\w+\)\s*$")
 
 
@@ -131,12 +138,46 @@ def driver_message(error: Exception, secret: str | None = None) -> str:
     args: tuple[Any, ...] = getattr(error, "args", ())
     text = str(args[1]) if len(args) > 1 else str(error)
     text = _CALL.sub("", text).strip()
-    text = re.sub(r"^(\[[^\]]*\]\s*)+", "", text)  # [08001] [ma-3.1.15][10.11.19-MariaDB]
+    while (tag := _TAG.match(text)) is not None:  # [08001] [ma-3.1.15][10.11.19-MariaDB-..]
+        text = text[tag.end():]
     text = re.sub(r";?\s*\n\s*Error while executing the query$", "", text)
     text = " ".join(text.split())
     if secret:
         text = text.replace(secret, "***")
     return text
+
+
+def _time(value: bytes | None) -> dt.time | None:
+    return None if value is None else dt.time.fromisoformat(value.decode("ascii").strip())
+
+
+def _library(driver: str) -> bool:
+    """Whether a Driver= value names a driver library (a path, or a file name the driver
+    manager finds on its library path, as odbcinst.ini itself does)."""
+    return os.path.isfile(driver) or driver.lower().endswith((".so", ".dll", ".dylib"))
+
+
+def driver_library(name: str) -> str:
+    """The library file registered for a driver name (odbcinst.ini, or the Windows
+    registry), or '' when it cannot be told."""
+    if _library(name):
+        return name
+    if sys.platform == "win32":
+        import winreg
+
+        with contextlib.suppress(OSError), winreg.OpenKey(
+                winreg.HKEY_LOCAL_MACHINE, rf"SOFTWARE\ODBC\ODBCINST.INI\{name}") as key:
+            return str(winreg.QueryValueEx(key, "Driver")[0])
+        return ""
+    folder = os.environ.get("ODBCSYSINI", "/etc")
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    with contextlib.suppress(OSError, configparser.Error):
+        parser.read([os.path.join(folder, "odbcinst.ini"),
+                     os.path.expanduser("~/.odbcinst.ini")], encoding="utf-8")
+    for section in parser.sections():
+        if section.lower() == name.lower():
+            return parser[section].get("Driver", "")
+    return ""
 
 
 def _sqlstate(error: Exception) -> str:
@@ -146,6 +187,10 @@ def _sqlstate(error: Exception) -> str:
 
 class OdbcDatabase:
     """One administration over one ODBC connection. One thread uses one instance."""
+
+    dialect: Dialect
+    dbms: str
+    where: str
 
     def __init__(self, administration: str, connection: str, *,
                  login_timeout: int = LOGIN_TIMEOUT_SECONDS,
@@ -158,7 +203,7 @@ class OdbcDatabase:
         driver = attrs.get("driver")
         installed = pyodbc.drivers()
         if (driver is not None and driver.lower() not in {d.lower() for d in installed}
-                and not os.path.isfile(driver)):
+                and not _library(driver)):
             raise self._error(
                 f"the ODBC driver '{driver}' is not installed on this machine. Installed "
                 f"drivers: {', '.join(installed) or 'none'}. Install the driver, or correct "
@@ -178,7 +223,7 @@ class OdbcDatabase:
             secret = secrets.password(administration)
             connection = connection.replace("{password}", _braced(secret))
         seconds = {"login": login_timeout, "read": login_timeout + query_timeout}
-        family = driver_family(driver or "")
+        family = driver_family(driver or "") or driver_family(driver_library(driver or ""))
         self.conn = self._connect(pyodbc, with_options(connection, family, seconds), family,
                                   login_timeout, secret)
         actual = driver_family(str(self.conn.getinfo(pyodbc.SQL_DRIVER_NAME)))
@@ -186,24 +231,33 @@ class OdbcDatabase:
             self.conn.close()
             self.conn = self._connect(pyodbc, with_options(connection, actual, seconds), actual,
                                       login_timeout, secret)
+        try:
+            self._prepare_session(pyodbc, query_timeout)
+        except BaseException:
+            self.close()
+            raise
+
+    def _prepare_session(self, pyodbc: ModuleType, query_timeout: int) -> None:
         info = self.conn.getinfo
         self.dbms = str(info(pyodbc.SQL_DBMS_NAME))
-        self.dialect: Dialect = dialect_for(self.dbms, str(info(pyodbc.SQL_DRIVER_NAME)))
-        for statement in self.dialect.session_sql:
-            self._run(statement.format(seconds=int(query_timeout)))
-        if not self.dialect.session_sql:
-            with contextlib.suppress(pyodbc.Error):  # ODBC's own, where the driver has one
-                self.conn.timeout = query_timeout
-        database = info(pyodbc.SQL_DATABASE_NAME)
-        if self.dialect.schema_is_catalog and database in (None, "", "null"):
-            raise self._error(
-                "the connection names no database: add Database=<name> to the connection "
-                "string (or to the DSN).")
+        self.dialect = dialect_for(self.dbms, str(info(pyodbc.SQL_DRIVER_NAME)))
         self.where = f"{self.dbms} database '{info(pyodbc.SQL_DATABASE_NAME)}'"
         self._record_errors = (pyodbc.IntegrityError, pyodbc.DataError)
         self._tables: dict[str, _Table] = {}
         self._orders: dict[tuple[str, tuple[str, ...]], list[str]] = {}
         self._sql: dict[tuple[Any, ...], str] = {}
+        for statement in self.dialect.session_sql:
+            self._run(statement.format(seconds=int(query_timeout)))
+        if not self.dialect.session_sql:
+            with contextlib.suppress(pyodbc.Error):  # ODBC's own, where the driver has one
+                self.conn.timeout = query_timeout
+        if self.dialect.time_as_text:
+            self.conn.add_output_converter(pyodbc.SQL_TYPE_TIME, _time)
+        database = info(pyodbc.SQL_DATABASE_NAME)
+        if self.dialect.schema_is_catalog and database in (None, "", "null"):
+            raise self._error(
+                "the connection names no database: add Database=<name> to the connection "
+                "string (or to the DSN).")
 
     def _connect(self, pyodbc: ModuleType, connection: str, family: str | None,
                  login_timeout: int, secret: str | None) -> Any:
@@ -404,6 +458,7 @@ class OdbcDatabase:
                                                       limit)
         params: list[Any] = []
         if after is not None:
+            (after,) = self._bindable(table, key, [after])
             for i in range(len(order)):
                 params.extend(after[:i + 1])
         try:
@@ -420,7 +475,7 @@ class OdbcDatabase:
 
     def read_size(self, table: str, key: Sequence[str], rows: int) -> int:
         quoted = [self.dialect.quote(k) for k in key]
-        if self._order(table, key) == quoted:
+        if not self.dialect.sorts_per_read or self._order(table, key) == quoted:
             return rows  # the key's own order: an index reads each page
         return max(rows, SORTED_READ_ROWS)
 
@@ -428,6 +483,7 @@ class OdbcDatabase:
                   values: Row) -> Row | None:
         cols = ", ".join(self.dialect.quote(c) for c in columns)
         match, take = self._match(table, key)
+        (values,) = self._bindable(table, key, [values])
         rows = self._query(f"SELECT {cols} FROM {self._describe(table).quoted} WHERE {match}",
                            tuple(values[i] for i in take))
         return rows[0] if rows else None
@@ -459,7 +515,9 @@ class OdbcDatabase:
         nulls = int(self._query(f"SELECT count(*) FROM {name} WHERE {null}", ())[0][0])
         if self.unique_key(table, key):
             return nulls, []
-        group = ", ".join(quoted)
+        # Grouped in binary, as the sync tells records apart ('a' and 'A' are two records
+        # even where the column's collation calls them equal; writes match them in binary).
+        group = ", ".join(self._order(table, key))
         dupes = self._query(f"SELECT {group} FROM {name} WHERE NOT ({null}) GROUP BY {group} "
                             "HAVING count(*) > 1", (), limit)
         return nulls, dupes
@@ -549,7 +607,7 @@ class OdbcDatabase:
             sets = ", ".join(f"{self.dialect.quote(c)} = ?" for c in columns)
             sql = self._sql[cache] = (
                 f"UPDATE {self._describe(table).quoted} SET {sets} WHERE {match}")
-        rows = self._bindable(table, columns, rows)
+        rows = self._bindable(table, [*columns, *key], rows)
         width = len(columns)
         if take != list(range(len(key))):
             rows = [row[:width] + tuple(row[width + i] for i in take) for row in rows]
@@ -598,8 +656,11 @@ class OdbcDatabase:
         """RecordError when the database rejected a row, else the administration failed."""
         message = driver_message(error)
         state = _sqlstate(error)
+        native = re.search(r"\((\d+)\)\s*\(SQL\w+\)\s*$", str(getattr(error, "args", ("", ""))[-1]))
         if (isinstance(error, self._record_errors) or state[:2] in ("22", "23")
                 or state in RECORD_STATES
+                or (self.dialect.user_errors_from is not None and native is not None
+                    and int(native.group(1)) >= self.dialect.user_errors_from)
                 or any(m in message.lower() for m in self.dialect.record_messages)):
             return RecordError(message)
         return self._unreachable(error)
