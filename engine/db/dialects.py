@@ -53,6 +53,10 @@ class Dialect:
     binary_collation: str | None = None
     """Named after a Unicode text key column to read it in binary (code point) order; None:
     the engine's own order."""
+    collation_sql: str | None = None
+    """A column's collation and character set (two columns of one row), binding the
+    `collation_binds` by name: quoted (the table), schema, table, column."""
+    collation_binds: tuple[str, ...] = ()
     binary_narrow: str | None = None
     """The expression for a {column} of a non-Unicode character set (latin1, a code page),
     whose bytes do not sort as code points: converted to Unicode first."""
@@ -146,6 +150,12 @@ _STRICT = "SET SESSION sql_mode = CONCAT(@@sql_mode, ',STRICT_ALL_TABLES')"
 POSTGRESQL = Dialect(
     "PostgreSQL", max_params=30_000, bulk="values", limit="limit",
     binary_collation='"C"', default_schema_sql="SELECT current_schema()",
+    collation_sql=(
+        "SELECT CASE WHEN co.collname = 'default' THEN d.datcollate ELSE co.collname END, "
+        "NULL FROM pg_attribute a JOIN pg_database d ON d.datname = current_database() "
+        "LEFT JOIN pg_collation co ON co.oid = a.attcollation "
+        "WHERE a.attrelid = CAST(? AS regclass) AND a.attname = ?"),
+    collation_binds=("quoted", "column"),
     session_sql=("SET statement_timeout = '{seconds}s'",),
     partial_indexes_sql=(
         "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
@@ -156,6 +166,10 @@ MARIADB = Dialect(
     "MariaDB", open_quote="`", close_quote="`", max_params=60_000, bulk="values",
     limit="limit", schema_is_catalog=True, binary_collation="{charset}_bin",
     binary_narrow="CONVERT({column} USING utf8mb4) COLLATE utf8mb4_bin",
+    collation_sql=(
+        "SELECT COLLATION_NAME, CHARACTER_SET_NAME FROM information_schema.COLUMNS "
+        "WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ? AND COLUMN_NAME = ?"),
+    collation_binds=("schema", "table", "column"),
     default_schema_sql="SELECT DATABASE()", iso_times=True, time_as_text=True,
     session_sql=("SET SESSION max_statement_time = {seconds}, "
                  "innodb_lock_wait_timeout = {seconds}", _STRICT))
@@ -169,6 +183,9 @@ SQL_SERVER = Dialect(
     default_schema_sql="SELECT SCHEMA_NAME()",
     binary_collation="Latin1_General_BIN2",
     binary_narrow="CAST({column} AS NVARCHAR(4000)) COLLATE Latin1_General_BIN2",
+    collation_sql="SELECT collation_name, NULL FROM sys.columns "
+                  "WHERE object_id = OBJECT_ID(?) AND name = ?",
+    collation_binds=("quoted", "column"),
     narrow_by_type=True, user_errors_from=50_000,
     partial_indexes_sql="SELECT name FROM sys.indexes WHERE object_id = OBJECT_ID(?) "
                         "AND has_filter = 1")

@@ -128,9 +128,12 @@ class _Table:
     where: dict[str, str]
     """The catalog functions' arguments that find it: table, and schema or catalog."""
     columns: list[str]
-    types: dict[str, int]
-    """Each column's ODBC SQL type."""
     declared: dict[str, ColumnType]
+
+    @property
+    def types(self) -> dict[str, int]:
+        """Each column's ODBC SQL type."""
+        return {name: kind.sql_type for name, kind in self.declared.items()}
 
 
 def driver_message(error: Exception, secret: str | None = None) -> str:
@@ -147,8 +150,16 @@ def driver_message(error: Exception, secret: str | None = None) -> str:
     return text
 
 
-def _time(value: bytes | None) -> dt.time | None:
-    return None if value is None else dt.time.fromisoformat(value.decode("ascii").strip())
+def _time(value: bytes | None) -> dt.time | str | None:
+    """A TIME column's text as a time; MariaDB's durations ('-01:00:00', '838:59:59') as the
+    text itself."""
+    if value is None:
+        return None
+    text = value.decode("ascii").strip()
+    try:
+        return dt.time.fromisoformat(text)
+    except ValueError:
+        return text
 
 
 def _library(driver: str) -> bool:
@@ -361,7 +372,6 @@ class OdbcDatabase:
             return None
         catalog, schema, name = match[0]  # the first schema's, should two schemas hold it
         mine = [r for r in rows if (r[0], r[1], str(r[2])) == match[0]]
-        columns = [(str(r[3]), int(r[4])) for r in mine]
         declared = {str(r[3]): ColumnType(str(r[5]), int(r[4]),
                                           None if r[6] is None else int(r[6]),
                                           None if r[8] is None else int(r[8])) for r in mine}
@@ -370,8 +380,7 @@ class OdbcDatabase:
         if scope:
             exact["catalog" if self.dialect.schema_is_catalog else "schema"] = str(scope)
         qualified = f"{scope}.{name}" if scope else name
-        return _Table(self.dialect.quote(qualified), exact, [c for c, _ in columns],
-                      dict(columns), declared)
+        return _Table(self.dialect.quote(qualified), exact, list(declared), declared)
 
     def _table_names(self, where: dict[str, str]) -> list[str]:
         scope = {k: v for k, v in where.items() if k != "table"}
@@ -418,29 +427,14 @@ class OdbcDatabase:
 
     def _collation(self, table: str, column: str) -> tuple[str | None, str | None]:
         """The column's collation and character set, where the engine tells them."""
-        name = self.dialect.name
-        described = self._describe(table)
-        quoted, bare = described.quoted, described.where["table"]
-        schema = described.where.get("catalog") or described.where.get("schema")
-        if name == "PostgreSQL":
-            sql = ("SELECT CASE WHEN co.collname = 'default' THEN d.datcollate "
-                   "ELSE co.collname END, NULL FROM pg_attribute a "
-                   "JOIN pg_database d ON d.datname = current_database() "
-                   "LEFT JOIN pg_collation co ON co.oid = a.attcollation "
-                   "WHERE a.attrelid = CAST(? AS regclass) AND a.attname = ?")
-            params: tuple[Any, ...] = (quoted, column)
-        elif name in ("MariaDB", "MySQL"):
-            sql = ("SELECT COLLATION_NAME, CHARACTER_SET_NAME FROM information_schema.COLUMNS "
-                   "WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ? "
-                   "AND COLUMN_NAME = ?")
-            params = (schema, bare, column)
-        elif name == "Microsoft SQL Server":
-            sql = ("SELECT collation_name, NULL FROM sys.columns "
-                   "WHERE object_id = OBJECT_ID(?) AND name = ?")
-            params = (quoted, column)
-        else:
+        if self.dialect.collation_sql is None:
             return None, None
-        rows = self._query(sql, params)
+        described = self._describe(table)
+        known = {"quoted": described.quoted, "table": described.where["table"],
+                 "schema": described.where.get("catalog") or described.where.get("schema"),
+                 "column": column}
+        rows = self._query(self.dialect.collation_sql,
+                           tuple(known[name] for name in self.dialect.collation_binds))
         if not rows:
             return None, None
         return (str(rows[0][0]) if rows[0][0] else None, str(rows[0][1]) if rows[0][1] else None)
