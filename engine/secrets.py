@@ -26,16 +26,16 @@ def password(administration: str) -> str:
     except keyring.errors.KeyringError as error:
         raise DatabaseError(
             f"Administration '{administration}': its connection asks for {{password}}, but "
-            f"the OS keyring cannot be read ({type(error).__name__}: {error}). On a server "
-            "without a desktop, run stamsync in a logged-in session, or install a keyring "
-            "backend (see the README, 'Passwords').",
+            f"the OS keyring cannot be read ({type(error).__name__}: {error}). On Linux the "
+            "keyring is the Secret Service of a desktop session: run stamsync in the session "
+            "of the user who stored the password (see the README, 'Passwords').",
             administration=administration) from None
     if secret is None:
         raise DatabaseError(
             f"Administration '{administration}': its connection asks for {{password}}, but no "
             f"password is stored in the OS keyring for it (service '{SERVICE}', user "
-            f"'{administration}'). Store it in the settings dialog, or with: "
-            f"keyring set {SERVICE} \"{administration}\"",
+            f"'{administration}'). Store it with the keyring command installed beside "
+            f"stamsync: keyring set {SERVICE} \"{administration}\"",
             administration=administration)
     return secret
 

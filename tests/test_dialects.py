@@ -23,6 +23,7 @@ from engine.db.dialects import (
     ("MySQL", "libmyodbc8w.so", "MySQL", "values"),
     ("Microsoft SQL Server", "msodbcsql18.dll", "Microsoft SQL Server", "fast"),
     ("Microsoft SQL Server", "SQLSRV32.DLL", "Microsoft SQL Server", "fast"),
+    ("Microsoft SQL Server", "libmsodbcsql-18.3.so.2.1", "Microsoft SQL Server", "fast"),
     ("Microsoft SQL Server", "libtdsodbc.so", "Microsoft SQL Server", "values"),  # FreeTDS
     ("SQLite", "sqlite3odbc.so", "SQLite", "values"),
     ("SQLBase", "gupodbc.dll", "SQLBase", "plain"),

@@ -207,7 +207,8 @@ def dialect_for(dbms: str, driver: str) -> Dialect:
     if "mysql" in folded:
         return MYSQL
     if "sql server" in folded:
-        microsoft = driver.lower().startswith(("msodbcsql", "sqlncli", "sqlsrv32"))
+        folded = driver.lower()  # msodbcsql18.dll, libmsodbcsql-18.3.so.2.1, sqlncli11.dll
+        microsoft = "msodbcsql" in folded or folded.startswith(("sqlncli", "sqlsrv32"))
         return replace(SQL_SERVER, bulk="fast") if microsoft else SQL_SERVER
     if "sqlite" in folded:
         return SQLITE

@@ -259,9 +259,8 @@ class OdbcDatabase:
         self._sql: dict[tuple[Any, ...], str] = {}
         for statement in self.dialect.session_sql:
             self._run(statement.format(seconds=int(query_timeout)))
-        if not self.dialect.session_sql:
-            with contextlib.suppress(pyodbc.Error):  # ODBC's own, where the driver has one
-                self.conn.timeout = query_timeout
+        with contextlib.suppress(pyodbc.Error):  # ODBC's own as well, where the driver has it
+            self.conn.timeout = query_timeout
         if self.dialect.time_as_text:
             self.conn.add_output_converter(pyodbc.SQL_TYPE_TIME, _time)
         database = info(pyodbc.SQL_DATABASE_NAME)
@@ -284,8 +283,8 @@ class OdbcDatabase:
         message = driver_message(error, secret)
         if state.startswith("28"):
             advice = ("The user name or password was refused: correct the user in the config, "
-                      "or store the right password (settings dialog, or keyring set stamsync "
-                      f"\"{self.administration}\").")
+                      "or store the right password (in the folder stamsync is installed in: "
+                      f"keyring set stamsync \"{self.administration}\").")
         elif state in ("IM002", "IM003") or "can't open lib" in message.lower():
             advice = "The ODBC driver or data source cannot be loaded: check that it is installed."
         else:
