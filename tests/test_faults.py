@@ -200,3 +200,20 @@ def test_a_daughter_record_without_a_key_is_named_as_such(tmp_path: Path) -> Non
     report = g.sync()
     error = report.daughters[0].error or ""
     assert "a record has an empty (NULL) key" in error and "Daughter1" in error
+
+
+def test_a_read_that_does_not_get_past_a_key_stops_instead_of_looping(
+        group: Group, monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine.db import SQLiteDatabase, connect
+    from engine.db.base import iterate_pages
+
+    original = SQLiteDatabase.read_page
+    monkeypatch.setattr(SQLiteDatabase, "read_page",  # a key the database cannot match
+                        lambda self, t, c, k, after, n: original(self, t, c, k, None, n))
+    db = connect(group.mother.admin)
+    try:
+        with pytest.raises(engine.DatabaseError, match="does not get past key"):
+            for _ in iterate_pages(db, "customers", ["code"], ["code"], 2):
+                pass
+    finally:
+        db.close()

@@ -132,4 +132,10 @@ def iterate_pages(db: Database, table: str, columns: Sequence[str], key: Sequenc
         yield rows
         if len(rows) < page:
             return
+        if rows[-1][:width] == after:  # the database matched the key it was given again
+            raise DatabaseError(
+                f"Administration '{db.administration}': reading table '{table}' in key order "
+                f"does not get past key {after!r}. Its key column's type may not compare "
+                "exactly with the value read back; choose another key for this table.",
+                administration=db.administration)
         after = rows[-1][:width]
