@@ -61,6 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_id", type=int, metavar="RUN_ID")
     p.add_argument("--json", action="store_true")
 
+    sub.add_parser("run", parents=[common],
+                   help="sync on the schedule without an icon (a service or scheduled task); "
+                        "Ctrl-C or SIGTERM stops it")
+
     p = sub.add_parser("demo", parents=[common],
                        help="build a demo mother and two daughters in SQLite and sync them")
     p.add_argument("--dir", default="stamsync-demo", metavar="DIR",
@@ -154,6 +158,12 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    from tray import headless
+
+    return headless.run(find_config(args.config))
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from tray.demo import build_demo
 
@@ -181,7 +191,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "sync": cmd_sync, "check": cmd_check, "history": cmd_history, "show": cmd_show,
+    "sync": cmd_sync, "check": cmd_check, "history": cmd_history, "show": cmd_show, "run": cmd_run,
     "demo": cmd_demo,
 }
 

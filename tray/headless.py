@@ -1,0 +1,67 @@
+"""`stamsync run`: the scheduler without an icon, for a scheduled task or a service wrapper.
+
+One instance per config (a second one exits with a message, exit code 3). Ctrl-C and
+SIGTERM stop the loop; a sync that is running finishes its transaction first.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+from pathlib import Path
+from types import FrameType
+
+from filelock import FileLock, Timeout
+
+from engine import LockHeld
+from settings import load
+from tray.logs import start_logging
+from tray.scheduler import Service, next_run
+from tray.worker import Outcome, Worker
+
+log = logging.getLogger("stamsync")
+
+
+def instance_lock(config_path: Path) -> FileLock:
+    """The lock that keeps a second tray or `run` off this config (held until exit)."""
+    state = load(config_path).spec.state_path
+    lock = FileLock(state.with_name(state.name + ".app.lock"), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise LockHeld(
+            f"stamsync is already running for '{config_path}' (in the tray or as `stamsync "
+            "run`). Use that one, or quit it first.") from None
+    return lock
+
+
+def run(config_path: Path) -> int:
+    lock = instance_lock(config_path)
+    try:
+        path = start_logging(to_stderr=True)
+        worker = Worker(_log_outcome)
+        service = Service(config_path, worker)
+
+        def stop(signum: int, frame: FrameType | None) -> None:
+            log.info("stopping (signal %s); a running sync finishes first", signum)
+            service.stop()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        rules = service.config.schedule
+        log.info("stamsync run: config %s, log %s; next sync %s", config_path, path,
+                 next_run(rules, service.clock(), None).strftime("%a %H:%M"))
+        service.run()
+        log.info("stopped")
+        return 0
+    finally:
+        lock.release()
+
+
+def _log_outcome(outcome: Outcome) -> None:
+    if outcome.error is not None:
+        log.error("sync failed: %s", outcome.error)
+    elif outcome.report is not None and outcome.report.status != "ok":
+        for daughter in outcome.report.daughters:
+            if daughter.error:
+                log.warning("%s: %s", daughter.name, daughter.error)

@@ -1,0 +1,98 @@
+"""The one engine worker (DESIGN section 6): a thread that owns every sync, taking commands
+from a queue, so syncs never overlap. A sync that raises never ends the worker: the error
+is handed to `on_done` like a report, and the next sync goes ahead."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import engine
+from engine import RunReport
+from settings import Config
+
+log = logging.getLogger("stamsync")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a sync ended: its report, or the error that stopped it before it could report."""
+
+    reason: str
+    report: RunReport | None
+    error: Exception | None
+
+
+Done = Callable[[Outcome], None]
+_STOP = object()
+
+
+class Worker:
+    def __init__(self, on_done: Done = lambda outcome: None) -> None:
+        self._on_done = on_done
+        self._queue: queue.Queue[object] = queue.Queue()
+        self._config: Config | None = None
+        self._busy = threading.Event()
+        self._idle = threading.Event()
+        self._idle.set()
+        self._thread = threading.Thread(target=self._loop, name="stamsync-worker", daemon=True)
+        self._thread.start()
+
+    @property
+    def busy(self) -> bool:
+        """A sync is queued or running."""
+        return self._busy.is_set()
+
+    def use(self, config: Config) -> None:
+        """The config for the next sync (a sync already running keeps its own)."""
+        self._config = config
+
+    def request_sync(self, reason: str) -> bool:
+        """Queue a sync unless one is queued or running already (then False)."""
+        if self._busy.is_set():
+            return False
+        self._busy.set()
+        self._idle.clear()
+        self._queue.put(reason)
+        return True
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Until no sync is queued or running; False when `timeout` passed first."""
+        return self._idle.wait(timeout)
+
+    def stop(self) -> None:
+        """Let a running sync finish (its transaction commits or rolls back), then end."""
+        self._queue.put(_STOP)
+        self._thread.join()
+
+    def _loop(self) -> None:
+        while True:
+            reason = self._queue.get()
+            if reason is _STOP:
+                return
+            try:
+                self._sync(str(reason))
+            finally:
+                self._busy.clear()
+                self._idle.set()
+
+    def _sync(self, reason: str) -> None:
+        config = self._config
+        if config is None:
+            return
+        log.info("sync started (%s)", reason)
+        try:
+            report = engine.sync(config.spec)
+        except Exception as error:  # never the end of the worker: reported, next run goes on
+            log.error("sync failed: %s", error)
+            outcome = Outcome(reason, None, error)
+        else:
+            log.info("sync %s: run %s, status %s", reason, report.run_id, report.status)
+            outcome = Outcome(reason, report, None)
+        try:
+            self._on_done(outcome)
+        except Exception:  # a broken notifier must not stop the syncs either
+            log.exception("reporting the sync's outcome failed")
