@@ -16,8 +16,9 @@ from filelock import FileLock, Timeout
 from engine import LockHeld
 from settings import load
 from tray.logs import start_logging
+from tray.notify import Announcer
 from tray.scheduler import Service, next_run
-from tray.worker import Outcome, Worker
+from tray.worker import Worker
 
 log = logging.getLogger("stamsync")
 
@@ -39,8 +40,9 @@ def run(config_path: Path) -> int:
     lock = instance_lock(config_path)
     try:
         path = start_logging(to_stderr=True)
-        worker = Worker(_log_outcome)
+        worker = Worker()
         service = Service(config_path, worker)
+        worker.on_done = Announcer(lambda: service.config.notify)  # follows a reloaded config
 
         def stop(signum: int, frame: FrameType | None) -> None:
             log.info("stopping (signal %s); a running sync finishes first", signum)
@@ -56,12 +58,3 @@ def run(config_path: Path) -> int:
         return 0
     finally:
         lock.release()
-
-
-def _log_outcome(outcome: Outcome) -> None:
-    if outcome.error is not None:
-        log.error("sync failed: %s", outcome.error)
-    elif outcome.report is not None and outcome.report.status != "ok":
-        for daughter in outcome.report.daughters:
-            if daughter.error:
-                log.warning("%s: %s", daughter.name, daughter.error)

@@ -32,7 +32,8 @@ _STOP = object()
 
 class Worker:
     def __init__(self, on_done: Done = lambda outcome: None) -> None:
-        self._on_done = on_done
+        self.on_done = on_done
+        """Called in the worker's thread with every sync's outcome."""
         self._queue: queue.Queue[object] = queue.Queue()
         self._config: Config | None = None
         self._busy = threading.Event()
@@ -93,6 +94,6 @@ class Worker:
             log.info("sync %s: run %s, status %s", reason, report.run_id, report.status)
             outcome = Outcome(reason, report, None)
         try:
-            self._on_done(outcome)
+            self.on_done(outcome)
         except Exception:  # a broken notifier must not stop the syncs either
             log.exception("reporting the sync's outcome failed")
