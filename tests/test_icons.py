@@ -42,13 +42,19 @@ def test_every_state_at_every_size() -> None:
 
 
 def shape(state: str) -> Image.Image:
-    """The 16 px icon without its colour: how light each pixel is, over a white tray."""
+    """The 16 px icon as shape alone: its outline (where it is opaque) and its white sign,
+    as two levels of grey, whatever its colour."""
     with Image.open(ASSETS / f"{state}-16.png") as icon:
-        white = Image.new("RGBA", icon.size, (255, 255, 255, 255))
-        return Image.alpha_composite(white, icon.convert("RGBA")).convert("L")
+        rgba = icon.convert("RGBA")
+    outline = rgba.getchannel("A").point(lambda a: 128 if a > 127 else 0)
+    sign = rgba.convert("L").point(lambda v: 127 if v > 200 else 0)
+    opaque = rgba.getchannel("A").point(lambda a: 255 if a > 127 else 0)
+    return ImageChops.add(outline, ImageChops.multiply(sign, opaque))
 
 
 def test_the_states_differ_in_shape_at_16_px() -> None:
     for a, b in itertools.combinations(STATES, 2):
         difference = ImageStat.Stat(ImageChops.difference(shape(a), shape(b))).mean[0]
-        assert difference > 12, f"{a} and {b} look alike in grey at 16 px ({difference:.1f})"
+        # Icons of one shape in two colours give 0; the closest pair here (paused's disc
+        # with bars, error's octagon with a cross) gives 6.
+        assert difference > 4, f"{a} and {b} have the same shape at 16 px ({difference:.1f})"

@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -195,3 +196,83 @@ def test_stamsync_run_syncs_once_at_start_refuses_a_second_and_stops_on_sigterm(
     assert first.returncode == 0, log
     assert "stopped" in log
     assert group.daughters[0].count() == 3
+
+
+def test_a_reloaded_config_is_the_one_the_next_sync_uses(service: Service) -> None:
+    path = service.config_path
+    path.write_text(path.read_text().replace('"mon", "tue", "wed", "thu", "fri"', '"sun"'))
+    os.utime(path, (time.time() + 5, time.time() + 5))
+    service.tick()
+    assert service.worker._config is service.config  # what the worker syncs with
+
+
+def test_resume_outside_the_window_waits_for_it(service: Service) -> None:
+    service.pause_for(None)
+    service.resume()  # 06:30: before the window
+    assert runs(service) == 0
+    assert service.next_due() == at(MONDAY, "07:00")
+
+
+def test_a_pause_that_runs_out_inside_the_window_syncs_at_once(group: Group) -> None:
+    path = group.folder / "stamsync.toml"
+    save(Config(path, group.spec, dataclasses.replace(WEEKDAYS, every_minutes=60)))
+    clock = FakeClock(at(MONDAY, "08:00"))
+    service = Service(path, Worker(), clock)
+    service.tick()
+    assert runs(service) == 1
+    service.pause_for(30)
+    clock.now = at(MONDAY, "08:31")
+    service.tick()
+    assert runs(service) == 2  # not at 09:00, the hour after the last run
+
+
+def test_a_window_open_all_day_runs_on_over_midnight() -> None:
+    always = Schedule(days=("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
+                      start=dt.time(0), until=None, every_minutes=60)
+    assert next_run(always, at(MONDAY, "00:05"),
+                    at(MONDAY - dt.timedelta(days=1), "23:30")) == at(MONDAY, "00:30")
+
+
+def test_the_next_run_across_a_daylight_saving_change(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "Europe/Amsterdam")
+    time.tzset()
+    try:
+        friday = dt.datetime(2026, 3, 27, 18, 50).astimezone()  # +01:00
+        monday = next_run(WEEKDAYS, friday, friday)  # summer time from Sunday 29 March
+        assert monday == dt.datetime(2026, 3, 30, 7, 0).astimezone()
+        assert monday.utcoffset() == dt.timedelta(hours=2)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_sigterm_during_a_sync_lets_it_finish_then_stops(group: Group, tmp_path: Path) -> None:
+    conn = sqlite3.connect(group.mother.path)
+    with conn:
+        conn.executemany("INSERT INTO customers (code, name, city, credit) VALUES (?, ?, ?, ?)",
+                         ((f"K{i:06d}", f"Klant {i}", "Utrecht", i) for i in range(100_000)))
+    conn.close()
+    path = group.folder / "stamsync.toml"
+    always = Schedule(days=("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
+                      start=dt.time(0), until=None, every_minutes=60)
+    save(Config(path, group.spec, always))
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")}
+    process = subprocess.Popen([sys.executable, "-m", "tray.cli", "run", "--config", str(path)],
+                               env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stderr is not None
+        lines = []
+        for line in process.stderr:
+            lines.append(line)
+            if "sync started" in line:
+                process.send_signal(signal.SIGTERM)  # while the first sync runs
+                break
+        rest = process.communicate(timeout=120)[1]
+    finally:
+        if process.poll() is None:
+            process.kill()
+    log = "".join(lines) + rest
+    assert process.returncode == 0, log
+    assert log.index("stopping (signal") < log.index("status ok") < log.index("stopped")
+    (run,) = engine.history(load(path).spec)
+    assert run.status == "ok" and group.daughters[0].count() == 100_003

@@ -1,12 +1,14 @@
 """`stamsync run`: the scheduler without an icon, for a scheduled task or a service wrapper.
 
 One instance per config (a second one exits with a message, exit code 3). Ctrl-C and
-SIGTERM stop the loop; a sync that is running finishes its transaction first.
+SIGTERM stop the loop; a sync that is running finishes first. Asked a second time, it stops
+at once (the database rolls back a transaction left open; the next run settles the journal).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import signal
 from pathlib import Path
 from types import FrameType
@@ -39,13 +41,21 @@ def instance_lock(config_path: Path) -> FileLock:
 def run(config_path: Path) -> int:
     lock = instance_lock(config_path)
     try:
-        path = start_logging(to_stderr=True)
+        path = start_logging(config_path, to_stderr=True)
         worker = Worker()
         service = Service(config_path, worker)
         worker.on_done = Announcer(lambda: service.config.notify)  # follows a reloaded config
 
+        signals: list[int] = []
+
         def stop(signum: int, frame: FrameType | None) -> None:
-            log.info("stopping (signal %s); a running sync finishes first", signum)
+            if signals:  # asked twice: now, whatever runs (the database rolls it back)
+                log.warning("stopping at once (signal %s again)", signum)
+                logging.shutdown()
+                os._exit(130)
+            signals.append(signum)
+            log.info("stopping (signal %s); a running sync finishes first (again: at once)",
+                     signum)
             service.stop()
 
         signal.signal(signal.SIGTERM, stop)

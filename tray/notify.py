@@ -26,34 +26,40 @@ Sender = Callable[[str, str], bool]
 class Message:
     title: str
     text: str
-    kind: str
-    """failure, conflict or success: which `[notify]` switch governs it."""
+    kinds: frozenset[str]
+    """failure, conflict or success: the `[notify]` switches that may show it."""
 
 
 def summarise(outcome: Outcome) -> Message:
-    """What a run comes down to, for a person: which daughters, how many records, the first
-    error."""
+    """What a run comes down to, for a person: which daughters failed and how many records,
+    the first error, and which daughters met conflicts."""
     if outcome.error is not None:
-        return Message("stamsync: sync failed", f"{outcome.error}", "failure")
+        return Message("stamsync: sync failed", f"{outcome.error}", frozenset({"failure"}))
     report = outcome.report
     assert report is not None
-    failed = [d for d in report.daughters if d.status != "ok"]
-    if report.status == "failed" or any(d.error or d.failures for d in failed):
-        records = sum(c.failed for d in report.daughters for c in d.entities.values())
-        first = report.error or next(
-            (d.error or d.failures[0].message for d in failed if d.error or d.failures), "")
-        who = ", ".join(d.name for d in failed) or "the mother"
-        counted = f"; {records} record(s) rejected" if records else ""
-        return Message(f"stamsync: run {report.run_id} needs attention",
-                       f"{who}{counted}. {first} (stamsync show {report.run_id})", "failure")
+    failed = [d for d in report.daughters if d.error or d.failures or d.status == "failed"]
     conflicts = {d.name: sum(c.conflicts for c in d.entities.values())
                  for d in report.daughters}
+    parts: list[str] = []
+    kinds: set[str] = set()
+    if report.status == "failed" or failed:
+        kinds.add("failure")
+        records = sum(len(d.failures) for d in failed)
+        first = report.error or next((d.error or d.failures[0].message for d in failed), "")
+        who = ", ".join(d.name for d in failed) or "the mother"
+        counted = f" ({records} record(s) rejected)" if records else ""
+        parts.append(f"Failed: {who}{counted}. {first}")
     if any(conflicts.values()):
-        listed = ", ".join(f"{n} {name}" for name, n in conflicts.items() if n)
-        return Message(f"stamsync: run {report.run_id} met conflicts",
-                       f"Conflicts: {listed}. See stamsync show {report.run_id}.", "conflict")
-    return Message(f"stamsync: run {report.run_id} done", "All daughters are up to date.",
-                   "success")
+        kinds.add("conflict")
+        listed = ", ".join(f"{name} {n}" for name, n in conflicts.items() if n)
+        parts.append(f"Conflicts: {listed}.")
+    if not kinds:
+        return Message(f"stamsync: run {report.run_id} done", "All daughters are up to date.",
+                       frozenset({"success"}))
+    title = (f"stamsync: run {report.run_id} needs attention" if "failure" in kinds
+             else f"stamsync: run {report.run_id} met conflicts")
+    return Message(title, " ".join(parts) + f" (stamsync show {report.run_id})",
+                   frozenset(kinds))
 
 
 def plyer_send(title: str, text: str) -> bool:
@@ -69,35 +75,36 @@ def plyer_send(title: str, text: str) -> bool:
 
 class Announcer:
     """Called with every sync's outcome; notifies as `[notify]` says, at most once for a
-    failure that repeats unchanged."""
+    failure or conflict that repeats unchanged (until a run goes well)."""
 
     def __init__(self, settings: Callable[[], Notify],
                  senders: Sequence[Sender] = (plyer_send,)) -> None:
         self._settings = settings
         self._senders = senders
-        self._last_failure: str | None = None
+        self._last: str | None = None
+        """The last failure or conflict announced, without its run number."""
 
     def __call__(self, outcome: Outcome) -> None:
         message = summarise(outcome)
         settings = self._settings()
-        wanted = {"failure": settings.on_failure, "conflict": settings.on_conflict,
-                  "success": settings.on_success}[message.kind]
-        if message.kind == "failure":
-            same = _without_run(message.text)
-            if same == self._last_failure:
-                log.info("the same failure again; not announced again: %s", message.text)
-                return
-            self._last_failure = same
+        switches = {"failure": settings.on_failure, "conflict": settings.on_conflict,
+                    "success": settings.on_success}
+        if "success" in message.kinds:
+            self._last = None  # all well again: the next failure or conflict is news
+            log.info("%s: %s", message.title, message.text)
         else:
-            self._last_failure = None  # it worked again: a new failure is news
-        log.log(logging.WARNING if message.kind != "success" else logging.INFO,
-                "%s: %s", message.title, message.text)
-        if wanted:
+            same = _without_run(message.text)
+            if same == self._last:
+                log.info("the same again; not announced again: %s", message.text)
+                return
+            self._last = same
+            log.warning("%s: %s", message.title, message.text)
+        if any(switches[kind] for kind in message.kinds):
             for send in self._senders:
                 if send(message.title, message.text):
                     break
 
 
 def _without_run(text: str) -> str:
-    """A failure's text without its run number, to tell a repeat from a new failure."""
+    """A message without its run number, to tell a repeat from news."""
     return text.rsplit(" (stamsync show", 1)[0]

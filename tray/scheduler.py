@@ -44,13 +44,19 @@ def in_window(rules: Schedule, now: dt.datetime) -> bool:
     return rules.start <= moment and (rules.until is None or moment < rules.until)
 
 
+def _local(day: dt.date, moment: dt.time, like: dt.datetime) -> dt.datetime:
+    """`moment` on `day` in local time, with that day's own UTC offset when `like` is aware
+    (a fixed offset would be an hour off across a daylight-saving change)."""
+    naive = dt.datetime.combine(day, moment)
+    return naive.astimezone() if like.tzinfo is not None else naive
+
+
 def window_opens(rules: Schedule, now: dt.datetime) -> dt.datetime:
     """The next moment at or after `now` when the window is open."""
     if in_window(rules, now):
         return now
     for ahead in range(8):
-        day = now.date() + dt.timedelta(days=ahead)
-        opens = dt.datetime.combine(day, rules.start, tzinfo=now.tzinfo)
+        opens = _local(now.date() + dt.timedelta(days=ahead), rules.start, now)
         if opens >= now and in_window(rules, opens):
             return opens
     raise ValueError("the schedule lists no day")  # the config loader refuses this
@@ -58,7 +64,7 @@ def window_opens(rules: Schedule, now: dt.datetime) -> dt.datetime:
 
 def next_run(rules: Schedule, now: dt.datetime, last: dt.datetime | None) -> dt.datetime:
     """When the next scheduled sync is due: inside the window, `every_minutes` after the last
-    run (at once when the last run was before the window opened today); else when the
+    run (at once when the last run was before the window last opened); else when the
     window next opens."""
     if in_window(rules, now):
         if last is None or last < window_start(rules, now):
@@ -69,8 +75,16 @@ def next_run(rules: Schedule, now: dt.datetime, last: dt.datetime | None) -> dt.
 
 
 def window_start(rules: Schedule, now: dt.datetime) -> dt.datetime:
-    """When today's window opened (for a moment inside it)."""
-    return dt.datetime.combine(now.date(), rules.start, tzinfo=now.tzinfo)
+    """When the open stretch that `now` lies in began: today's `from`, or, for a window open
+    all day (00:00-24:00), the first of the listed days in a row before it."""
+    day = now.date()
+    if rules.start == dt.time(0) and rules.until is None:
+        for _ in range(7):
+            before = day - dt.timedelta(days=1)
+            if DAY_NAMES[before.weekday()] not in rules.days:
+                break
+            day = before
+    return _local(day, rules.start, now)
 
 
 @dataclass
@@ -95,69 +109,90 @@ class Service:
     pause: Pause | None = None
     _mtime: float = field(default=0.0, init=False)
     _stop: threading.Event = field(default_factory=threading.Event, init=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, init=False)
 
     def __post_init__(self) -> None:
         self.config = load(self.config_path)
         self._mtime = self._modified()
         self.worker.use(self.config)
 
-    # -- what the menu and signals call --------------------------------------------------
+    # -- what the menu and signals call (from any thread) --------------------------------
 
     def sync_now(self) -> None:
         """A sync at once, paused or not, inside the window or not."""
-        self._start_sync("requested")
+        with self._lock:
+            self._start_sync("requested")
 
     def pause_for(self, minutes: int | None) -> None:
         """No scheduled syncs for `minutes` (None: until resumed)."""
-        now = self.clock()
-        self.pause = Pause(None if minutes is None else now + dt.timedelta(minutes=minutes))
+        with self._lock:
+            now = self.clock()
+            self.pause = Pause(None if minutes is None else now + dt.timedelta(minutes=minutes))
         log.info("paused %s", "until resumed" if minutes is None else f"for {minutes} minutes")
 
     def resume(self) -> None:
         """Scheduled syncs again; inside the window one runs at once."""
-        self.pause = None
-        log.info("resumed")
-        if in_window(self.config.schedule, self.clock()):
-            self._start_sync("resumed")
+        with self._lock:
+            self.pause = None
+            log.info("resumed")
+            if in_window(self.config.schedule, self.clock()):
+                self._start_sync("resumed")
 
     def next_due(self) -> dt.datetime | None:
         """When the next scheduled sync runs (None while paused until resumed)."""
-        now = self.clock()
-        due = next_run(self.config.schedule, now, self.last_run)
-        if self.pause is not None and self.pause.holds(now):
-            if self.pause.until is None:
+        with self._lock:
+            now, pause, rules = self.clock(), self.pause, self.config.schedule
+            if pause is None or not pause.holds(now):
+                return next_run(rules, now, self.last_run)
+            if pause.until is None:
                 return None
-            due = next_run(self.config.schedule, self.pause.until, self.last_run)
-        return due
+            return max(next_run(rules, pause.until, None), pause.until)
 
     # -- the loop --------------------------------------------------------------------------
 
     def tick(self) -> None:
         """One look at the clock and the config file; starts a sync when one is due."""
         self._reload_if_changed()
-        now = self.clock()
-        if self.pause is not None and not self.pause.holds(now):
-            self.pause = None
-            log.info("pause over")
-        if self.pause is not None or self.worker.busy:
-            return
-        if in_window(self.config.schedule, now) and next_run(
-                self.config.schedule, now, self.last_run) <= now:
-            self._start_sync("scheduled")
+        with self._lock:
+            now, pause = self.clock(), self.pause
+            if pause is not None and not pause.holds(now):
+                self.pause = pause = None
+                log.info("pause over")
+                if in_window(self.config.schedule, now):  # as a resume: one at once
+                    self._start_sync("pause over")
+                    return
+            if pause is not None or self.worker.busy:
+                return
+            if in_window(self.config.schedule, now) and next_run(
+                    self.config.schedule, now, self.last_run) <= now:
+                self._start_sync("scheduled")
 
     def run(self) -> None:
         """Tick until stop(); returns once the worker has finished its sync."""
         jobs = schedule.Scheduler()  # private: never the module's global one
-        jobs.every(TICK_SECONDS).seconds.do(self.tick)
-        self.tick()  # starting inside the window syncs at once
-        while not self._stop.is_set():
-            jobs.run_pending()
-            self._stop.wait(1)
-        self.worker.stop()
+        jobs.every(TICK_SECONDS).seconds.do(self._safe_tick)
+        try:
+            if not self._stop.is_set():
+                self._safe_tick()  # starting inside the window syncs at once
+            while not self._stop.is_set():
+                idle = jobs.idle_seconds
+                if idle is not None and idle > 2 * TICK_SECONDS:  # the clock went back
+                    jobs.clear()
+                    jobs.every(TICK_SECONDS).seconds.do(self._safe_tick)
+                jobs.run_pending()
+                self._stop.wait(1)
+        finally:
+            self.worker.stop()
 
     def stop(self) -> None:
         """Stop the loop; a running sync finishes its transaction first."""
         self._stop.set()
+
+    def _safe_tick(self) -> None:
+        try:
+            self.tick()
+        except Exception:  # the loop must outlive any one tick
+            log.exception("the scheduler's tick failed; the next one goes ahead")
 
     def _start_sync(self, reason: str) -> None:
         if self.worker.request_sync(reason):
@@ -179,6 +214,7 @@ class Service:
         except ConfigError as error:
             log.error("the changed config is not used (the previous one stays): %s", error)
             return
-        self.config = config
-        self.worker.use(config)
+        with self._lock:
+            self.config = config
+            self.worker.use(config)
         log.info("config reloaded from %s", self.config_path)

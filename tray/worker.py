@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import engine
-from engine import RunReport
+from engine import LockHeld, RunReport
 from settings import Config
 
 log = logging.getLogger("stamsync")
@@ -37,6 +37,7 @@ class Worker:
         self._queue: queue.Queue[object] = queue.Queue()
         self._config: Config | None = None
         self._busy = threading.Event()
+        self._asking = threading.Lock()
         self._idle = threading.Event()
         self._idle.set()
         self._thread = threading.Thread(target=self._loop, name="stamsync-worker", daemon=True)
@@ -53,10 +54,11 @@ class Worker:
 
     def request_sync(self, reason: str) -> bool:
         """Queue a sync unless one is queued or running already (then False)."""
-        if self._busy.is_set():
-            return False
-        self._busy.set()
-        self._idle.clear()
+        with self._asking:  # the menu's thread and the loop's may ask at once
+            if self._busy.is_set():
+                return False
+            self._busy.set()
+            self._idle.clear()
         self._queue.put(reason)
         return True
 
@@ -87,6 +89,9 @@ class Worker:
         log.info("sync started (%s)", reason)
         try:
             report = engine.sync(config.spec)
+        except LockHeld as held:  # a `stamsync sync` by hand: this one waits for the next tick
+            log.info("sync skipped: %s", held)
+            return
         except Exception as error:  # never the end of the worker: reported, next run goes on
             log.error("sync failed: %s", error)
             outcome = Outcome(reason, None, error)
