@@ -343,18 +343,18 @@ def test_missing_rights_are_named_as_such(tmp_path: Path, postgres: Server) -> N
 
 def test_check_warns_about_daughter_columns_that_cannot_hold_the_mothers_values(
         tmp_path: Path, postgres: Server, mariadb: Server) -> None:
-    mother = ServerBooks(postgres, "Holding", "CREATE TABLE items (code VARCHAR(9) PRIMARY KEY, "
-                         "name VARCHAR(60), price NUMERIC(12, 4), weight DOUBLE PRECISION, "
-                         "seen TIMESTAMP(6))")
-    daughter = ServerBooks(mariadb, "Noord", "CREATE TABLE items (code VARCHAR(9) PRIMARY KEY, "
-                           "name VARCHAR(30), price DECIMAL(12, 2), weight FLOAT, "
-                           "seen DATETIME)")
-    same = ServerBooks(mariadb, "Zuid", "CREATE TABLE items (code VARCHAR(9) PRIMARY KEY, "
-                       "name VARCHAR(60), price DECIMAL(12, 4), weight DOUBLE, "
-                       "seen DATETIME(6))")
-    whole_seconds = ServerBooks(postgres, "West", "CREATE TABLE items (code VARCHAR(9) "
-                                "PRIMARY KEY, name VARCHAR(60), price NUMERIC(12, 4), "
-                                "weight DOUBLE PRECISION, seen TIMESTAMP(0))")
+    def items(name: str, price: str, weight: str, seen: str) -> str:
+        return (f"CREATE TABLE items (code VARCHAR(9) PRIMARY KEY, name {name}, "
+                f"price {price}, weight {weight}, seen {seen})")
+
+    mother = ServerBooks(postgres, "Holding", items(
+        "VARCHAR(60)", "NUMERIC(12, 4)", "DOUBLE PRECISION", "TIMESTAMP(6)"))
+    daughter = ServerBooks(mariadb, "Noord", items(
+        "VARCHAR(30)", "DECIMAL(12, 2)", "FLOAT", "DATETIME"))
+    same = ServerBooks(mariadb, "Zuid", items(
+        "VARCHAR(60)", "DECIMAL(12, 4)", "DOUBLE", "DATETIME(6)"))
+    whole_seconds = ServerBooks(postgres, "West", items(
+        "VARCHAR(60)", "NUMERIC(12, 4)", "DOUBLE PRECISION", "TIMESTAMP(0)"))
     g = Group(tmp_path, mother, [daughter, same, whole_seconds], entity=Entity(
         "items", "items", ("code",), ("name", "price", "weight", "seen")))
     report = engine.check(g.spec)

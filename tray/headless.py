@@ -19,7 +19,7 @@ from engine import LockHeld
 from settings import load
 from tray.logs import start_logging
 from tray.notify import Announcer
-from tray.scheduler import Service, next_run
+from tray.scheduler import Service
 from tray.worker import Worker
 
 log = logging.getLogger("stamsync")
@@ -60,9 +60,9 @@ def run(config_path: Path) -> int:
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        rules = service.config.schedule
+        due = service.next_due()
         log.info("stamsync run: config %s, log %s; next sync %s", config_path, path,
-                 next_run(rules, service.clock(), None).strftime("%a %H:%M"))
+                 due.strftime("%a %H:%M") if due else "when resumed")
         service.run()
         log.info("stopped")
         return 0

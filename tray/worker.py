@@ -36,9 +36,8 @@ class Worker:
         """Called in the worker's thread with every sync's outcome."""
         self._queue: queue.Queue[object] = queue.Queue()
         self._config: Config | None = None
-        self._busy = threading.Event()
         self._asking = threading.Lock()
-        self._idle = threading.Event()
+        self._idle = threading.Event()  # clear while a sync is queued or running
         self._idle.set()
         self._thread = threading.Thread(target=self._loop, name="stamsync-worker", daemon=True)
         self._thread.start()
@@ -46,7 +45,7 @@ class Worker:
     @property
     def busy(self) -> bool:
         """A sync is queued or running."""
-        return self._busy.is_set()
+        return not self._idle.is_set()
 
     def use(self, config: Config) -> None:
         """The config for the next sync (a sync already running keeps its own)."""
@@ -55,9 +54,8 @@ class Worker:
     def request_sync(self, reason: str) -> bool:
         """Queue a sync unless one is queued or running already (then False)."""
         with self._asking:  # the menu's thread and the loop's may ask at once
-            if self._busy.is_set():
+            if not self._idle.is_set():
                 return False
-            self._busy.set()
             self._idle.clear()
         self._queue.put(reason)
         return True
@@ -79,7 +77,6 @@ class Worker:
             try:
                 self._sync(str(reason))
             finally:
-                self._busy.clear()
                 self._idle.set()
 
     def _sync(self, reason: str) -> None:

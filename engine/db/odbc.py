@@ -19,6 +19,7 @@ import configparser
 import contextlib
 import datetime as dt
 import difflib
+import functools
 import itertools
 import os
 import re
@@ -130,7 +131,7 @@ class _Table:
     columns: list[str]
     declared: dict[str, ColumnType]
 
-    @property
+    @functools.cached_property
     def types(self) -> dict[str, int]:
         """Each column's ODBC SQL type."""
         return {name: kind.sql_type for name, kind in self.declared.items()}
@@ -256,6 +257,7 @@ class OdbcDatabase:
         self._record_errors = (pyodbc.IntegrityError, pyodbc.DataError)
         self._tables: dict[str, _Table] = {}
         self._orders: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+        self._matches: dict[tuple[str, tuple[str, ...]], tuple[str, list[int]]] = {}
         self._sql: dict[tuple[Any, ...], str] = {}
         for statement in self.dialect.session_sql:
             self._run(statement.format(seconds=int(query_timeout)))
@@ -332,12 +334,13 @@ class OdbcDatabase:
             return self._tables[table]
         where = self._split(table)
         found = self._catalog_columns(where)
+        names: list[str] = []
         if found is None:  # the catalog function may match names in their exact case only
-            spelled = [t for t in self._table_names(where) if t.lower() == where["table"].lower()]
+            names = self._table_names(where)
+            spelled = [t for t in names if t.lower() == where["table"].lower()]
             if spelled:
                 found = self._catalog_columns({**where, "table": spelled[0]})
         if found is None:
-            names = self._table_names(where)
             close = difflib.get_close_matches(where["table"].lower(),
                                               [n.lower() for n in names], n=3, cutoff=0.6)
             by_fold = {n.lower(): n for n in names}
@@ -486,6 +489,9 @@ class OdbcDatabase:
         is matched by the column's own `=` (its index) and in binary, since under a
         case-insensitive collation 'a' = 'A' and a write meant for one record would also
         change the other."""
+        cache = (table, tuple(key))
+        if cache in self._matches:
+            return self._matches[cache]
         terms: list[str] = []
         take: list[int] = []
         for i, (column, binary) in enumerate(zip(key, self._order(table, key), strict=True)):
@@ -496,7 +502,8 @@ class OdbcDatabase:
             else:
                 terms.append(f"{quoted} = ? AND {binary} = ?")
                 take.extend((i, i))
-        return " AND ".join(terms), take
+        self._matches[cache] = " AND ".join(terms), take
+        return self._matches[cache]
 
     def count(self, table: str) -> int:
         return int(self._query(f"SELECT count(*) FROM {self._describe(table).quoted}", ())[0][0])
@@ -593,9 +600,9 @@ class OdbcDatabase:
 
     def update(self, table: str, columns: Sequence[str], key: Sequence[str],
                rows: Sequence[Row]) -> None:
+        match, take = self._match(table, key)
         cache = ("update", table, tuple(columns), tuple(key))
         sql = self._sql.get(cache)
-        match, take = self._match(table, key)
         if sql is None:
             sets = ", ".join(f"{self.dialect.quote(c)} = ?" for c in columns)
             sql = self._sql[cache] = (
