@@ -21,6 +21,7 @@ import itertools
 import os
 import pickle
 import sqlite3
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
@@ -29,6 +30,8 @@ from typing import Any
 from engine.errors import StamsyncError
 
 SCHEMA_VERSION = 2
+STATE_TIMEOUT = 30
+"""Seconds to wait for another process's hold on the state store."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -161,6 +164,22 @@ def join_parts(value: tuple[list[Any], ...]) -> tuple[list[Any], list[Any]]:
             list(itertools.chain.from_iterable(value[1::2])))
 
 
+def _wal(conn: sqlite3.Connection) -> None:
+    """Write-ahead logging. Switching a new store to it needs the file to itself, and SQLite
+    does not wait for that as it waits for locks elsewhere: another process opening the
+    same new store at the same moment (a tray starting beside `stamsync history`) waits here
+    as long as the connection's own timeout."""
+    deadline = time.monotonic() + STATE_TIMEOUT
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def open_state(path: Path) -> sqlite3.Connection:
     """Open (creating if needed) the state store; readable by the user only."""
     try:
@@ -168,10 +187,11 @@ def open_state(path: Path) -> sqlite3.Connection:
         fresh = not path.exists()
         if fresh:
             path.touch(mode=0o600)
-        conn = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
+        conn = sqlite3.connect(path, isolation_level=None, timeout=STATE_TIMEOUT,
+                               check_same_thread=False)
         if fresh:
             conn.execute("PRAGMA page_size=65536")
-        conn.execute("PRAGMA journal_mode=WAL")
+        _wal(conn)
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         version = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
@@ -190,7 +210,9 @@ def open_state(path: Path) -> sqlite3.Connection:
                 title="State store problem")
         conn.executescript(_SCHEMA)
         if version is None:
-            conn.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+            # OR IGNORE: another process may be creating the same store at this moment
+            conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)",
+                         (str(SCHEMA_VERSION),))
         if os.name == "posix":
             os.chmod(path, 0o600)
         return conn

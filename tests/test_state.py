@@ -4,12 +4,14 @@ added in, every run lines them up with the mother and the daughters."""
 from __future__ import annotations
 
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
 
 import engine
 import engine.state
+from engine.storage import open_state
 from tests.books import Group, make_group
 
 
@@ -93,3 +95,27 @@ def test_the_mother_values_are_stored_once_for_every_daughter_and_the_journal(
     changes = engine.show(g.spec, 1).changes or []
     assert len(changes) == 3 * 50 and {c.daughter for c in changes} == {
         d.name for d in g.daughters}
+
+
+def test_a_new_state_store_opened_by_several_at_once(tmp_path: Path) -> None:
+    """A tray starting beside `stamsync history` may create the same store at the same
+    moment: neither may fail (both once did: the schema row twice, WAL refused as locked)."""
+    for attempt in range(20):
+        path = tmp_path / f"s{attempt}.db"
+        start = threading.Barrier(6)
+        errors: list[Exception] = []
+
+        def open_it(path: Path = path, start: threading.Barrier = start,
+                    errors: list[Exception] = errors) -> None:
+            start.wait()
+            try:
+                open_state(path).close()
+            except Exception as error:
+                errors.append(error)
+
+        threads = [threading.Thread(target=open_it) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
