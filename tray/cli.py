@@ -61,9 +61,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_id", type=int, metavar="RUN_ID")
     p.add_argument("--json", action="store_true")
 
+    sub.add_parser("tray", parents=[common],
+                   help="the tray icon: syncs on the schedule, Sync now and Pause in its menu "
+                        "(the default command)")
     sub.add_parser("run", parents=[common],
                    help="sync on the schedule without an icon (a service or scheduled task); "
                         "Ctrl-C or SIGTERM stops it")
+
+    p = sub.add_parser("autostart", parents=[common],
+                       help="start the tray for this config at login: on, off, or status")
+    p.add_argument("switch", choices=["on", "off", "status"], nargs="?", default="status")
 
     p = sub.add_parser("demo", parents=[common],
                        help="build a demo mother and two daughters in SQLite and sync them")
@@ -77,9 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 0
+    if args.command is None:  # `stamsync` alone: the tray
+        args.command = "tray"
     handler: Callable[[argparse.Namespace], int] = _COMMANDS[args.command]
     try:
         return handler(args)
@@ -164,6 +170,30 @@ def cmd_run(args: argparse.Namespace) -> int:
     return headless.run(find_config(args.config))
 
 
+def cmd_tray(args: argparse.Namespace) -> int:
+    from tray import app, desktop
+
+    desktop.require_session()
+    path = find_config(args.config)
+    if not path.exists():
+        raise ConfigError(
+            f"stamsync has no config yet (looked for {path}). Write one as the README's "
+            "config section shows (or try `stamsync demo`), then start stamsync again with "
+            "`--config FILE` or with the file at that place.", title="No config yet")
+    return app.run(path)
+
+
+def cmd_autostart(args: argparse.Namespace) -> int:
+    from tray import autostart
+
+    path = find_config(args.config)
+    if args.switch != "off":
+        load(path)  # a config that cannot run is not started at every login
+    switch = {"on": autostart.enable, "off": autostart.disable, "status": autostart.status}
+    print(autostart.describe(switch[args.switch](path)))
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from tray.demo import build_demo
 
@@ -192,7 +222,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "sync": cmd_sync, "check": cmd_check, "history": cmd_history, "show": cmd_show, "run": cmd_run,
-    "demo": cmd_demo,
+    "tray": cmd_tray, "autostart": cmd_autostart, "demo": cmd_demo,
 }
 
 

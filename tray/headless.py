@@ -13,29 +13,13 @@ import signal
 from pathlib import Path
 from types import FrameType
 
-from filelock import FileLock, Timeout
-
-from engine import LockHeld
-from settings import load
+from tray.instance import instance_lock
 from tray.logs import start_logging
 from tray.notify import Announcer
 from tray.scheduler import Service
 from tray.worker import Worker
 
 log = logging.getLogger("stamsync")
-
-
-def instance_lock(config_path: Path) -> FileLock:
-    """The lock that keeps a second tray or `run` off this config (held until exit)."""
-    state = load(config_path).spec.state_path
-    lock = FileLock(state.with_name(state.name + ".app.lock"), timeout=0)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise LockHeld(
-            f"stamsync is already running for '{config_path}' (in the tray or as `stamsync "
-            "run`). Use that one, or quit it first.") from None
-    return lock
 
 
 def run(config_path: Path) -> int:

@@ -27,13 +27,17 @@ class Outcome:
 
 
 Done = Callable[[Outcome], None]
+Started = Callable[[str], None]
 _STOP = object()
 
 
 class Worker:
-    def __init__(self, on_done: Done = lambda outcome: None) -> None:
+    def __init__(self, on_done: Done = lambda outcome: None,
+                 on_start: Started = lambda reason: None) -> None:
         self.on_done = on_done
         """Called in the worker's thread with every sync's outcome."""
+        self.on_start = on_start
+        """Called in the worker's thread as a sync starts, with its reason."""
         self._queue: queue.Queue[object] = queue.Queue()
         self._config: Config | None = None
         self._asking = threading.Lock()
@@ -84,6 +88,10 @@ class Worker:
         if config is None:
             return
         log.info("sync started (%s)", reason)
+        try:
+            self.on_start(reason)
+        except Exception:  # a broken display must not stop the sync
+            log.exception("showing that a sync started failed")
         try:
             report = engine.sync(config.spec)
         except LockHeld as held:  # a `stamsync sync` by hand: this one waits for the next tick

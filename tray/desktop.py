@@ -1,0 +1,79 @@
+"""The desktop around the tray: whether there is a session to show an icon in, opening a
+folder in the file manager, and starting the settings dialog as a process of its own."""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from engine import ConfigError, StamsyncError
+
+log = logging.getLogger("stamsync")
+
+
+def require_session() -> None:
+    """Refuses (exit 2) where no desktop session can show a tray icon."""
+    if sys.platform in ("win32", "darwin"):
+        return
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return
+    raise ConfigError(
+        "There is no desktop session here (neither DISPLAY nor WAYLAND_DISPLAY is set), so "
+        "there is no tray for the icon. Use `stamsync run` to sync on the schedule without "
+        "an icon, or start stamsync from a desktop session.", title="No desktop")
+
+
+def choose_backend() -> None:
+    """pystray's backend on Linux: gtk (the only one with a menu here), which needs PyGObject.
+    A backend the user chose through PYSTRAY_BACKEND is kept."""
+    if not sys.platform.startswith("linux") or os.environ.get("PYSTRAY_BACKEND"):
+        return
+    if importlib.util.find_spec("gi") is None:
+        raise StamsyncError(
+            "The tray icon's menu needs PyGObject on Linux, which is not installed. Install it "
+            "with `apt-get install libgirepository1.0-dev libcairo2-dev pkg-config "
+            "gir1.2-gtk-3.0` and `pip install 'stamsync[tray]'`, or use `stamsync run` to "
+            "sync without an icon.", title="Tray not available")
+    os.environ["PYSTRAY_BACKEND"] = "gtk"
+
+
+def folder_opener() -> list[str] | None:
+    """The command that opens a folder in the file manager (None: there is none)."""
+    if sys.platform == "win32":
+        return ["explorer"]
+    if sys.platform == "darwin":
+        return ["open"]
+    found = shutil.which("xdg-open")
+    return [found] if found else None
+
+
+def open_folder(folder: Path) -> None:
+    opener = folder_opener()
+    if opener is None:
+        raise StamsyncError(f"No program to open folders is installed; the folder is {folder}.",
+                            title="Open folder")
+    folder.mkdir(parents=True, exist_ok=True)
+    subprocess.Popen([*opener, str(folder)], stdin=subprocess.DEVNULL,
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def dialog_available() -> bool:
+    """Whether this install has the settings dialog (`stamsync settings`)."""
+    return importlib.util.find_spec("settings.dialog") is not None
+
+
+def open_settings(config_path: Path, tab: str | None = None) -> None:
+    """The settings dialog for this config, as a process of its own (its own Tk thread);
+    the tray picks up what it saves from the file."""
+    command = [sys.executable, "-m", "tray.cli", "settings", "--config", str(config_path)]
+    if getattr(sys, "frozen", False):
+        command = [sys.executable, "settings", "--config", str(config_path)]
+    if tab:
+        command += ["--tab", tab]
+    log.info("opening the settings dialog%s", f" ({tab})" if tab else "")
+    subprocess.Popen(command, stdin=subprocess.DEVNULL)

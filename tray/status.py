@@ -1,0 +1,102 @@
+"""What the tray shows, as plain functions of the moment: the icon's state, the menu's
+status line and the tooltip. No pystray here, so the rules are tested without a display."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from engine import RunReport
+from tray.scheduler import Pause
+from tray.worker import Outcome
+
+TOOLTIP_MAX = 127
+"""Windows keeps 127 characters of a tray icon's tooltip."""
+
+WORDS = {"ok": "all up to date", "attention": "needs attention", "failed": "failed"}
+"""A run's status in the status line."""
+
+
+@dataclass(frozen=True)
+class Last:
+    """The last sync that ended: when, how, and its run (None when it could not start)."""
+
+    at: dt.datetime
+    status: str
+    """ok, attention or failed, as in the report."""
+    run_id: int | None
+
+    @classmethod
+    def of(cls, outcome: Outcome, at: dt.datetime) -> Last:
+        report = outcome.report
+        if report is None:
+            return cls(at, "failed", None)
+        return cls(at, report.status, report.run_id)
+
+    @classmethod
+    def from_history(cls, report: RunReport) -> Last:
+        """A run from the journal (an earlier session): its end, in local time."""
+        at = dt.datetime.fromisoformat(report.finished_at or report.started_at).astimezone()
+        return cls(at, report.status, report.run_id)
+
+
+@dataclass(frozen=True)
+class Look:
+    state: str
+    """idle, syncing, paused, attention or error: the icon to show."""
+    last: str
+    """The menu's status lines: the last sync, ..."""
+    ahead: str
+    """... and what comes next."""
+    tooltip: str
+
+
+def when(moment: dt.datetime, now: dt.datetime) -> str:
+    """A moment as a person reads it next to `now`: "10:30", "tomorrow 07:00", "Mon 07:00"
+    (within a week), else the date."""
+    days = (moment.date() - now.date()).days
+    clock = moment.strftime("%H:%M")
+    if days == 0:
+        return clock
+    if days == 1:
+        return f"tomorrow {clock}"
+    if days == -1:
+        return f"yesterday {clock}"
+    if -6 <= days <= 6:
+        return f"{moment.strftime('%a')} {clock}"
+    return f"{moment.strftime('%Y-%m-%d')} {clock}"
+
+
+def look(*, now: dt.datetime, name: str, busy: bool, pause: Pause | None,
+         next_due: dt.datetime | None, last: Last | None, stopping: bool = False) -> Look:
+    """The icon, status lines and tooltip for this moment."""
+    paused = pause is not None and pause.holds(now)
+    if busy:
+        state = "syncing"
+    elif paused:
+        state = "paused"
+    elif last is not None and last.status == "failed":
+        state = "error"
+    elif last is not None and last.status == "attention":
+        state = "attention"
+    else:
+        state = "idle"
+
+    if last is None:
+        done = "No sync yet"
+    else:
+        run = f" (run {last.run_id})" if last.run_id is not None else ""
+        done = f"Last sync {when(last.at, now)}: {WORDS.get(last.status, last.status)}{run}"
+    if stopping:
+        ahead = "Stopping after the running sync" if busy else "Stopping"
+    elif busy:
+        ahead = "Syncing now"
+    elif paused and pause is not None:
+        ahead = ("Paused until resumed" if pause.until is None
+                 else f"Paused until {when(pause.until, now)}")
+    elif next_due is None:
+        ahead = "No sync planned"
+    else:
+        ahead = "Next sync now" if next_due <= now else f"Next sync {when(next_due, now)}"
+    tooltip = f"stamsync: {name}\n{done}\n{ahead}"
+    return Look(state, done, ahead, tooltip[:TOOLTIP_MAX])
