@@ -8,6 +8,7 @@ import pytest
 from keyrings.alt.file import PlaintextKeyring
 
 from tests.books import Books, Group, ServerBooks, make_group
+from tests.desktop import Desktop, start_desktop
 from tests.servers import Server, ready
 
 
@@ -66,3 +67,10 @@ def keyring_file(tmp_path: Path) -> Iterator[PlaintextKeyring]:
         yield backend
     finally:
         keyring.set_keyring(previous)
+
+
+@pytest.fixture(scope="session")
+def desktop() -> Iterator[Desktop]:
+    """An X server with a tray host, a session bus and a notification daemon (one per test
+    session)."""
+    yield from start_desktop()
