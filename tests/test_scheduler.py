@@ -276,3 +276,27 @@ def test_sigterm_during_a_sync_lets_it_finish_then_stops(group: Group, tmp_path:
     assert log.index("stopping (signal") < log.index("status ok") < log.index("stopped")
     (run,) = engine.history(load(path).spec)
     assert run.status == "ok" and group.daughters[0].count() == 100_003
+
+
+def test_a_mother_that_cannot_be_reached_is_tried_again_at_the_next_interval(
+        group: Group) -> None:
+    path = group.folder / "stamsync.toml"
+    mother = group.mother.path
+    hidden = mother.with_suffix(".away")
+    save(Config(path, group.spec, WEEKDAYS))
+    outcomes: list[Outcome] = []
+    clock = FakeClock(at(MONDAY, "07:00"))
+    service = Service(path, Worker(outcomes.append), clock)
+    mother.rename(hidden)  # the mother's server is down
+    service.tick()
+    assert runs(service) == 1 and outcomes[-1].report is not None
+    assert outcomes[-1].report.status == "failed"
+    hidden.rename(mother)  # and up again
+    clock.now = at(MONDAY, "07:10")
+    service.tick()
+    assert runs(service) == 1  # not before the interval is over
+    clock.now = at(MONDAY, "07:15")
+    service.tick()
+    assert runs(service) == 2 and outcomes[-1].report is not None
+    assert outcomes[-1].report.status == "ok"
+    assert group.daughters[0].count() == 3
