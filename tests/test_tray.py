@@ -8,15 +8,18 @@ import datetime as dt
 import os
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+import engine
 from engine import RunReport
 from settings import Config, save
 from tests.books import Group
-from tests.desktop import Desktop
+from tests.desktop import Desktop, wait_for
 from tray import autostart
 from tray.cli import main
 from tray.scheduler import Pause
@@ -78,12 +81,22 @@ def test_the_status_lines_and_tooltip() -> None:
     assert len(many.tooltip) == TOOLTIP_MAX
 
 
-def test_a_run_from_the_history_is_shown_in_local_time() -> None:
+@pytest.fixture
+def amsterdam(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("TZ", "Europe/Amsterdam")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_a_run_from_the_history_is_shown_in_local_time(amsterdam: None) -> None:
     done = RunReport(3, "2026-12-03T09:00:00+00:00", "2026-12-03T09:01:00+00:00",
                      status="ok")
     last = Last.from_history(done)
-    assert last.at == dt.datetime(2026, 12, 3, 9, 1, tzinfo=dt.UTC)
-    assert last.at.tzinfo is not None and (last.status, last.run_id) == ("ok", 3)
+    assert last.at.utcoffset() == dt.timedelta(hours=1)  # CET in December
+    assert when(last.at, dt.datetime(2026, 12, 3, 12, 0).astimezone()) == "10:01"
+    assert (last.status, last.run_id) == ("ok", 3)
 
 
 @pytest.fixture
@@ -143,7 +156,18 @@ def test_an_entry_from_another_install_is_pointed_out(config: Path, xdg: Path) -
 def test_two_configs_have_an_entry_each(group: Group, xdg: Path, tmp_path: Path) -> None:
     first = group.folder / "stamsync.toml"
     second = tmp_path / "other" / "stamsync.toml"
-    assert autostart.entry_name(first) != autostart.entry_name(second)
+    save(Config(first, group.spec))
+    save(Config(second, group.spec))
+    assert autostart.enable(first).where != autostart.enable(second).where
+    assert len(list(xdg.glob("*.desktop"))) == 2
+    autostart.disable(first)
+    assert not autostart.status(first).on and autostart.status(second).on
+
+
+def test_a_path_with_a_newline_stays_on_the_exec_line() -> None:
+    line = autostart.exec_line(["/opt/stamsync", "--config", "/srv/a\nb\\c.toml"])
+    assert "\n" not in line
+    assert line == '/opt/stamsync --config "/srv/a\\nb\\\\\\\\c.toml"'
 
 
 def test_autostart_for_a_config_that_cannot_run_is_refused(tmp_path: Path, xdg: Path,
@@ -175,11 +199,17 @@ def test_without_a_desktop_the_tray_points_to_run(argv: list[str], config: Path,
 def test_without_a_config_the_tray_says_how_to_make_one(
         tmp_path: Path, desktop: Desktop, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setenv("DISPLAY", desktop.env["DISPLAY"])
+    """Also as a notification: started at login or by a click, there is no terminal."""
+    for key, value in desktop.env.items():
+        monkeypatch.setenv(key, value)
+    before = len(desktop.notifications())
     missing = tmp_path / "nothing-here.toml"
     assert main(["tray", "--config", str(missing)]) == 2
     err = capsys.readouterr().err
     assert str(missing) in err and "stamsync demo" in err
+    shown = wait_for("the notification", lambda: desktop.notifications()[before:])
+    assert shown[0]["summary"] == "stamsync: No config yet"
+    assert str(missing) in shown[0]["body"]
 
 
 def test_the_tray_imports_without_a_display() -> None:
@@ -194,6 +224,7 @@ def test_the_tray_imports_without_a_display() -> None:
 def test_the_menu_offers_only_what_can_act(config: Path, desktop: Desktop,
                                            monkeypatch: pytest.MonkeyPatch,
                                            tmp_path: Path) -> None:
+    """The menu as pystray builds it (its gtk backend on the test desktop)."""
     for key, value in desktop.env.items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
@@ -229,7 +260,27 @@ def test_the_menu_offers_only_what_can_act(config: Path, desktop: Desktop,
         app._toggle_autostart(None, None)
         assert not autostart.status(config).on
 
-        app.quit()
+        app.service.resume()
+        release = threading.Event()
+        real = engine.sync
+
+        def slow(*args: object, **kwargs: object) -> RunReport:
+            release.wait(60)
+            return real(*args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(engine, "sync", slow)
+        app.menu()(None)  # a left click: the default item, Sync now
+        assert app.worker.busy
+        assert not items()["Sync now"][0]
+        requested = []
+        monkeypatch.setattr(app.service, "sync_now", lambda: requested.append(1))
+        app.menu()(None)  # clicked again while it runs: nothing asked
+        assert requested == []
+        release.set()
+        assert app.worker.wait_idle(60)
+        assert len(engine.history(app.service.config.spec)) == 1
+
+        app.stop("the test")
         shown = items()
         assert not shown["Quit"][0] and not shown["Sync now"][0]
     finally:

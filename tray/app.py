@@ -15,16 +15,17 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import assets
 import engine
-from engine import LockHeld, StamsyncError
+from engine import StamsyncError
 from tray import autostart, desktop
-from tray.instance import instance_lock
+from tray.instance import Stopper, instance_lock
 from tray.logs import log_folder, start_logging
-from tray.notify import Announcer, plyer_send
+from tray.notify import Announcer, plyer_send, send
 from tray.scheduler import TICK_SECONDS, Clock, Service
 from tray.status import Last, Look, look
 from tray.worker import Outcome, Worker
@@ -48,8 +49,9 @@ class TrayApp:
                                    senders=(plyer_send, self._icon_notify))
         self.worker.on_start = lambda reason: self._poke.set()
         self.worker.on_done = self._done
+        self.worker.on_idle = lambda: self._poke.set()
         self.last: Last | None = self._last_from_history()
-        self.stopping = False
+        self.stop = Stopper(self._stop)
         self.autostart_on = self._autostart_status()
         self._poke = threading.Event()
         self._shown: Look | None = None
@@ -57,6 +59,10 @@ class TrayApp:
         self._images = {state: assets.image(state, ICON_SIZE) for state in assets.STATES}
 
     # -- what the tray shows ---------------------------------------------------------------
+
+    @property
+    def stopping(self) -> bool:
+        return self.stop.asked
 
     def look(self) -> Look:
         service = self.service
@@ -88,7 +94,8 @@ class TrayApp:
             item("History...", self._history, enabled=lambda _: desktop.dialog_available()),
             item("Open log folder", self._open_logs,
                  enabled=lambda _: desktop.folder_opener() is not None),
-            item("Start at login", self._toggle_autostart, checked=lambda _: self.autostart_on),
+            item("Start at login", self._toggle_autostart, checked=lambda _: self.autostart_on,
+                 enabled=sys.platform != "darwin"),
             separator,
             item("Quit", self._quit, enabled=running),
         )
@@ -98,8 +105,7 @@ class TrayApp:
         icon = self._icon
         if icon is None:
             return
-        now = self.look()
-        shown, self._shown = self._shown, now
+        now, shown = self.look(), self._shown
         if shown is not None and shown == now:
             return
         if shown is None or shown.state != now.state:
@@ -108,26 +114,21 @@ class TrayApp:
             icon.title = now.tooltip
             _gtk_tooltip(icon, now.tooltip)
         icon.update_menu()
+        self._shown = now  # only once shown: a failed update is tried again
 
     # -- running ---------------------------------------------------------------------------
 
-    def run(self) -> None:
-        desktop.choose_backend()
+    def run(self, log_path: Path) -> None:
+        """Shows the icon until Quit (pystray's backend chosen: `desktop.choose_backend`)."""
         import pystray
 
         self._icon = pystray.Icon("stamsync", self._images["idle"], "stamsync", self.menu())
-        _on_signals(self.quit)
+        _on_signals(self.stop)
+        self.service.log_start("tray", log_path)
         self._icon.run(setup=self._setup)
         log.info("stopped")
 
-    def quit(self) -> None:
-        """Stop: a running sync finishes its transaction first; asked again, at once."""
-        if self.stopping:
-            log.warning("stopping at once (asked again)")
-            logging.shutdown()
-            os._exit(130)
-        self.stopping = True
-        log.info("stopping; a running sync finishes first")
+    def _stop(self) -> None:
         self.service.stop()
         self._poke.set()
 
@@ -135,9 +136,7 @@ class TrayApp:
         icon.visible = True
         threading.Thread(target=self._serve, name="stamsync-schedule", daemon=True).start()
         threading.Thread(target=self._watch, name="stamsync-watch", daemon=True).start()
-        due = self.service.next_due()
-        log.info("stamsync tray: config %s; next sync %s", self.config_path,
-                 due.strftime("%a %H:%M") if due else "when resumed")
+        self._poke.set()  # the last run from the history, at once
 
     def _serve(self) -> None:
         try:
@@ -159,6 +158,8 @@ class TrayApp:
     # -- menu actions (pystray's thread) ---------------------------------------------------
 
     def _sync_now(self, icon: Any = None, item: Any = None) -> None:
+        if self.stopping or self.worker.busy:  # a left click reaches here even then
+            return
         self.service.sync_now()
         self._poke.set()
 
@@ -173,13 +174,13 @@ class TrayApp:
         self._poke.set()
 
     def _settings(self, icon: Any, item: Any) -> None:
-        self._guard(lambda: desktop.open_settings(self.config_path))
+        self._guard("Settings", lambda: desktop.open_settings(self.config_path))
 
     def _history(self, icon: Any, item: Any) -> None:
-        self._guard(lambda: desktop.open_settings(self.config_path, tab="history"))
+        self._guard("History", lambda: desktop.open_settings(self.config_path, tab="history"))
 
     def _open_logs(self, icon: Any, item: Any) -> None:
-        self._guard(lambda: desktop.open_folder(log_folder()))
+        self._guard("Open log folder", lambda: desktop.open_folder(log_folder()))
 
     def _toggle_autostart(self, icon: Any, item: Any) -> None:
         def toggle() -> None:
@@ -187,23 +188,22 @@ class TrayApp:
             entry = switch(self.config_path)
             self.autostart_on = entry.on
             log.info("%s", autostart.describe(entry))
-        self._guard(toggle)
+        self._guard("Start at login", toggle)
         self._shown = None  # the check mark: rebuild the menu
         self._poke.set()
 
     def _quit(self, icon: Any, item: Any) -> None:
-        self.quit()
+        self.stop("Quit")
 
-    def _guard(self, action: Any) -> None:
+    def _guard(self, what: str, action: Callable[[], None]) -> None:
         """A menu action that fails tells the user and leaves the tray running."""
         try:
             action()
         except Exception as error:
-            log.exception("menu action failed")
-            title = error.title if isinstance(error, StamsyncError) else "stamsync"
-            for send in (plyer_send, self._icon_notify):
-                if send(f"stamsync: {title}", str(error)):
-                    break
+            log.exception("%s failed", what)
+            text = str(error) if isinstance(error, StamsyncError) else (
+                f"{error}. The log has the details (Open log folder: {log_folder()}).")
+            send(f"stamsync: {what} failed", text, (plyer_send, self._icon_notify))
 
     # -- the worker's callbacks (its thread) ------------------------------------------------
 
@@ -262,34 +262,37 @@ def _gtk_tooltip(icon: Any, text: str) -> None:
     GLib.idle_add(lambda: status_icon.set_tooltip_text(text) and False)
 
 
-def _on_signals(stop: Any) -> None:
-    """SIGTERM (a logout, a service manager) and Ctrl-C stop the tray as Quit does. With the
-    gtk backend, GLib's main loop must deliver them (pystray gives SIGINT back to the
-    default, which would kill a running sync). Called in the main thread."""
-    if os.environ.get("PYSTRAY_BACKEND") == "gtk":
+def _on_signals(stop: Stopper) -> None:
+    """SIGTERM (a logout on Linux, a service manager) and Ctrl-C stop the tray as Quit does.
+    With pystray's GLib backends (gtk, appindicator) GLib's main loop must deliver them, and
+    only once it runs: pystray gives SIGINT back to the default first, which would kill a
+    running sync. Called in the main thread."""
+    signals = (signal.SIGTERM, signal.SIGINT)
+    if os.environ.get("PYSTRAY_BACKEND") in ("gtk", "appindicator"):
         from gi.repository import GLib
 
+        def handler(signum: int) -> bool:
+            stop(f"signal {signum}")
+            return True  # keep the handler: asked again, it stops at once
+
         def install() -> bool:
-            for signum in (signal.SIGTERM, signal.SIGINT):
-                GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signum, lambda: stop() or True)
+            for signum in signals:
+                GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signum, handler, signum)
             return False
         GLib.idle_add(install)
     else:
-        signal.signal(signal.SIGTERM, lambda signum, frame: stop())
+        for signum in signals:
+            signal.signal(signum, lambda signum, frame: stop(f"signal {signum}"))
 
 
 def run(config_path: Path) -> int:
-    """`stamsync tray`: refuses without a desktop, holds the config's instance lock."""
-    desktop.require_session()
+    """`stamsync tray` for this config, in a desktop session: holds the config's instance
+    lock until Quit."""
     desktop.choose_backend()
+    lock = instance_lock(config_path)
     try:
-        lock = instance_lock(config_path)
-    except LockHeld as held:  # started at login or by a click: a terminal may not be there
-        plyer_send(f"stamsync: {held.title}", str(held))
-        raise
-    try:
-        start_logging(config_path, to_stderr=sys.stderr is not None and sys.stderr.isatty())
-        TrayApp(config_path).run()
+        path = start_logging(config_path, to_stderr=sys.stderr is not None and sys.stderr.isatty())
+        TrayApp(config_path).run(path)
         return 0
     finally:
         lock.release()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from pathlib import Path
 import platformdirs
 
 from engine import StamsyncError
+from tray.desktop import stamsync_command
 
 RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
 _RESERVED = set(" \t\n\"'\\><~|&;$*?#()`")
@@ -37,19 +37,8 @@ class Entry:
 
 
 def command_for(config_path: Path) -> list[str]:
-    """The command that starts the tray for this config: the built program, else this
-    install's `stamsync` (on Windows pythonw, so no console window opens)."""
-    config = str(config_path.resolve())
-    if getattr(sys, "frozen", False):  # the PyInstaller build
-        return [sys.executable, "tray", "--config", config]
-    bindir = Path(sys.executable).parent
-    if sys.platform == "win32" and (bindir / "pythonw.exe").exists():
-        return [str(bindir / "pythonw.exe"), "-m", "tray.cli", "tray", "--config", config]
-    script = bindir / "stamsync"
-    found = str(script) if script.exists() else shutil.which("stamsync")
-    if found:
-        return [found, "tray", "--config", config]
-    return [sys.executable, "-m", "tray.cli", "tray", "--config", config]
+    """The command that starts the tray for this config (with this install)."""
+    return stamsync_command("tray", "--config", str(config_path.resolve()))
 
 
 def entry_name(config_path: Path) -> str:
@@ -108,10 +97,16 @@ def exec_quote(argument: str) -> str:
     return f'"{escaped}"'
 
 
+def key_file_escape(value: str) -> str:
+    """A string value as a desktop entry holds it (backslash, newline, tab, return)."""
+    value = value.replace("\\", "\\\\")
+    return value.replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r")
+
+
 def exec_line(command: list[str]) -> str:
-    """The Exec value as written in the file: quoted arguments, then backslashes doubled
-    (the key file's string escape)."""
-    return " ".join(exec_quote(a) for a in command).replace("\\", "\\\\")
+    """The Exec value as written in the file: quoted arguments, then the key file's string
+    escapes."""
+    return key_file_escape(" ".join(exec_quote(a) for a in command))
 
 
 class _Xdg:
@@ -145,9 +140,9 @@ class _Xdg:
             "Type=Application",
             "Name=stamsync" + ("" if self.config_path.stem == "stamsync"
                                else f" ({self.config_path.stem})"),
-            f"Comment=Keeps master data in sync for {config}".replace("\\", "\\\\"),
+            f"Comment={key_file_escape(f'Keeps master data in sync for {config}')}",
             f"Exec={exec_line(command)}",
-            f"Icon={app_png()}".replace("\\", "\\\\"),
+            f"Icon={key_file_escape(str(app_png()))}",
             "Terminal=false",
             "X-GNOME-Autostart-enabled=true",
             "",
@@ -193,6 +188,9 @@ if sys.platform == "win32":  # winreg exists only there
                     value, _ = winreg.QueryValueEx(key, self.name)
             except FileNotFoundError:
                 return Entry(False, self.where, wanted)
+            except OSError as error:
+                raise StamsyncError(f"{self.where} cannot be read ({error}).",
+                                    title="Start at login") from error
             return Entry(True, self.where, wanted, value == subprocess.list2cmdline(wanted))
 
         def enable(self) -> Entry:

@@ -172,15 +172,21 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_tray(args: argparse.Namespace) -> int:
     from tray import app, desktop
+    from tray.notify import plyer_send
 
     desktop.require_session()
-    path = find_config(args.config)
-    if not path.exists():
-        raise ConfigError(
-            f"stamsync has no config yet (looked for {path}). Write one as the README's "
-            "config section shows (or try `stamsync demo`), then start stamsync again with "
-            "`--config FILE` or with the file at that place.", title="No config yet")
-    return app.run(path)
+    try:
+        path = find_config(args.config)
+        if not path.exists():
+            raise ConfigError(
+                f"stamsync has no config yet (looked for {path}). Write one as the README's "
+                "config section shows (or try `stamsync demo`), then start stamsync again "
+                "with `--config FILE` or with the file at that place.", title="No config yet")
+        return app.run(path)
+    except StamsyncError as error:
+        if sys.stderr is None or not sys.stderr.isatty():  # at login, from a click: no terminal
+            plyer_send(f"stamsync: {error.title}", str(error))
+        raise
 
 
 def cmd_autostart(args: argparse.Namespace) -> int:

@@ -16,16 +16,31 @@ from engine import ConfigError, StamsyncError
 log = logging.getLogger("stamsync")
 
 
+def stamsync_command(*arguments: str) -> list[str]:
+    """The command line that runs `stamsync ARGUMENTS` with this install: the built program,
+    else on Windows pythonw (no console window opens), else the `stamsync` script beside
+    this Python, else this Python with `-m tray.cli`."""
+    if getattr(sys, "frozen", False):  # the PyInstaller build
+        return [sys.executable, *arguments]
+    bindir = Path(sys.executable).parent
+    if sys.platform == "win32" and (bindir / "pythonw.exe").exists():
+        return [str(bindir / "pythonw.exe"), "-m", "tray.cli", *arguments]
+    script = bindir / "stamsync"
+    found = str(script) if script.exists() else shutil.which("stamsync")
+    if found:
+        return [found, *arguments]
+    return [sys.executable, "-m", "tray.cli", *arguments]
+
+
 def require_session() -> None:
-    """Refuses (exit 2) where no desktop session can show a tray icon."""
-    if sys.platform in ("win32", "darwin"):
-        return
-    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+    """Refuses (exit 2) where no desktop session can show a tray icon. On Linux the icon
+    needs X11 (an XEmbed tray; under Wayland, XWayland gives DISPLAY)."""
+    if sys.platform in ("win32", "darwin") or os.environ.get("DISPLAY"):
         return
     raise ConfigError(
-        "There is no desktop session here (neither DISPLAY nor WAYLAND_DISPLAY is set), so "
-        "there is no tray for the icon. Use `stamsync run` to sync on the schedule without "
-        "an icon, or start stamsync from a desktop session.", title="No desktop")
+        "There is no desktop session with an X display here (DISPLAY is not set), so there "
+        "is no tray for the icon. Use `stamsync run` to sync on the schedule without an "
+        "icon, or start stamsync from a desktop session.", title="No desktop")
 
 
 def choose_backend() -> None:
@@ -37,9 +52,11 @@ def choose_backend() -> None:
         raise StamsyncError(
             "The tray icon's menu needs PyGObject on Linux, which is not installed. Install it "
             "with `apt-get install libgirepository1.0-dev libcairo2-dev pkg-config "
-            "gir1.2-gtk-3.0` and `pip install 'stamsync[tray]'`, or use `stamsync run` to "
-            "sync without an icon.", title="Tray not available")
+            "gir1.2-gtk-3.0`, then `pip install PyGObject<3.51` in stamsync's environment (the "
+            "`tray` extra), or use `stamsync run` to sync without an icon.",
+            title="Tray not available")
     os.environ["PYSTRAY_BACKEND"] = "gtk"
+    os.environ.setdefault("GDK_BACKEND", "x11")  # the status icon lives in an X11 tray
 
 
 def folder_opener() -> list[str] | None:
@@ -70,10 +87,7 @@ def dialog_available() -> bool:
 def open_settings(config_path: Path, tab: str | None = None) -> None:
     """The settings dialog for this config, as a process of its own (its own Tk thread);
     the tray picks up what it saves from the file."""
-    command = [sys.executable, "-m", "tray.cli", "settings", "--config", str(config_path)]
-    if getattr(sys, "frozen", False):
-        command = [sys.executable, "settings", "--config", str(config_path)]
-    if tab:
-        command += ["--tab", tab]
+    command = stamsync_command("settings", "--config", str(config_path),
+                               *(["--tab", tab] if tab else []))
     log.info("opening the settings dialog%s", f" ({tab})" if tab else "")
     subprocess.Popen(command, stdin=subprocess.DEVNULL)

@@ -8,12 +8,10 @@ at once (the database rolls back a transaction left open; the next run settles t
 from __future__ import annotations
 
 import logging
-import os
 import signal
 from pathlib import Path
-from types import FrameType
 
-from tray.instance import instance_lock
+from tray.instance import Stopper, instance_lock
 from tray.logs import start_logging
 from tray.notify import Announcer
 from tray.scheduler import Service
@@ -30,23 +28,10 @@ def run(config_path: Path) -> int:
         service = Service(config_path, worker)
         worker.on_done = Announcer(lambda: service.config.notify)  # follows a reloaded config
 
-        signals: list[int] = []
-
-        def stop(signum: int, frame: FrameType | None) -> None:
-            if signals:  # asked twice: now, whatever runs (the database rolls it back)
-                log.warning("stopping at once (signal %s again)", signum)
-                logging.shutdown()
-                os._exit(130)
-            signals.append(signum)
-            log.info("stopping (signal %s); a running sync finishes first (again: at once)",
-                     signum)
-            service.stop()
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
-        due = service.next_due()
-        log.info("stamsync run: config %s, log %s; next sync %s", config_path, path,
-                 due.strftime("%a %H:%M") if due else "when resumed")
+        stop = Stopper(service.stop)
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda signum, frame: stop(f"signal {signum}"))
+        service.log_start("run", path)
         service.run()
         log.info("stopped")
         return 0

@@ -1,14 +1,20 @@
-"""One resident stamsync per config: the tray and `stamsync run` hold a lock beside the
-config's state file for as long as they run, so a second one exits with a message."""
+"""A resident stamsync (the tray, `stamsync run`): one per config, held by a lock beside the
+config's state file for as long as it runs, so a second one exits with a message; and how
+it stops."""
 
 from __future__ import annotations
 
+import logging
+import os
+from collections.abc import Callable
 from pathlib import Path
 
 from filelock import FileLock, Timeout
 
 from engine import LockHeld
 from settings import load
+
+log = logging.getLogger("stamsync")
 
 
 def instance_lock(config_path: Path) -> FileLock:
@@ -22,3 +28,22 @@ def instance_lock(config_path: Path) -> FileLock:
             f"stamsync is already running for '{config_path}' (in the tray or as `stamsync "
             "run`). Use that one, or quit it first.", title="Already running") from None
     return lock
+
+
+class Stopper:
+    """Stops a resident stamsync when asked (Quit, a signal): the first time after a running
+    sync has finished its transaction; a second time at once (the database rolls back what
+    was open; the next run settles the journal)."""
+
+    def __init__(self, stop: Callable[[], None]) -> None:
+        self._stop = stop
+        self.asked = False
+
+    def __call__(self, why: str) -> None:
+        if self.asked:
+            log.warning("stopping at once (%s, asked again)", why)
+            logging.shutdown()
+            os._exit(130)
+        self.asked = True
+        log.info("stopping (%s); a running sync finishes first (asked again: at once)", why)
+        self._stop()

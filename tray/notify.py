@@ -73,6 +73,11 @@ def plyer_send(title: str, text: str) -> bool:
     return True
 
 
+def send(title: str, text: str, senders: Sequence[Sender]) -> bool:
+    """Shows it with the first sender that can; False when none could."""
+    return any(sender(title, text) for sender in senders)
+
+
 class Announcer:
     """Called with every sync's outcome; notifies as `[notify]` says, at most once for a
     failure or conflict that repeats unchanged (until a run goes well)."""
@@ -100,9 +105,7 @@ class Announcer:
             self._last = same
             log.warning("%s: %s", message.title, message.text)
         if any(switches[kind] for kind in message.kinds):
-            for send in self._senders:
-                if send(message.title, message.text):
-                    break
+            send(message.title, message.text, self._senders)
 
 
 def _without_run(text: str) -> str:

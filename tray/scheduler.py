@@ -148,6 +148,12 @@ class Service:
                 return None
             return max(next_run(rules, pause.until, None), pause.until)
 
+    def log_start(self, kind: str, log_path: Path) -> None:
+        """The first line in the log: which config, the log, and when the first sync runs."""
+        due = self.next_due()
+        log.info("stamsync %s: config %s, log %s; next sync %s", kind, self.config_path,
+                 log_path, due.strftime("%a %H:%M") if due else "when resumed")
+
     # -- the loop --------------------------------------------------------------------------
 
     def tick(self) -> None:

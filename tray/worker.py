@@ -28,16 +28,20 @@ class Outcome:
 
 Done = Callable[[Outcome], None]
 Started = Callable[[str], None]
+Idle = Callable[[], None]
 _STOP = object()
 
 
 class Worker:
     def __init__(self, on_done: Done = lambda outcome: None,
-                 on_start: Started = lambda reason: None) -> None:
+                 on_start: Started = lambda reason: None,
+                 on_idle: Idle = lambda: None) -> None:
         self.on_done = on_done
         """Called in the worker's thread with every sync's outcome."""
         self.on_start = on_start
         """Called in the worker's thread as a sync starts, with its reason."""
+        self.on_idle = on_idle
+        """Called in the worker's thread once a sync is over and `busy` is False again."""
         self._queue: queue.Queue[object] = queue.Queue()
         self._config: Config | None = None
         self._asking = threading.Lock()
@@ -82,6 +86,10 @@ class Worker:
                 self._sync(str(reason))
             finally:
                 self._idle.set()
+            try:
+                self.on_idle()
+            except Exception:
+                log.exception("showing that the sync is over failed")
 
     def _sync(self, reason: str) -> None:
         config = self._config
