@@ -51,6 +51,30 @@ _NOTIFY = ("on_failure", "on_conflict", "on_success")
 
 
 @dataclass(frozen=True)
+class ConfigProblem:
+    """One thing wrong in a config file: where (the section, as the file spells it: "[mother]",
+    "[[daughters]] #2", "[entities.customers]", ...), the key when it is about one, and what
+    to do."""
+
+    where: str
+    key: str | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+class ConfigProblems(ConfigError):
+    """A config file that cannot be used, with every problem in it (for the settings dialog
+    to mark each on its field)."""
+
+    def __init__(self, path: Path, problems: list[ConfigProblem]) -> None:
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"{path} has {len(problems)} problem(s):\n{lines}")
+        self.problems = tuple(problems)
+
+
+@dataclass(frozen=True)
 class Schedule:
     """When the resident application syncs: on `days`, in [start, until), every N minutes.
     `until` None means the end of the day (24:00). Local time."""
@@ -114,8 +138,7 @@ def parse(text: str, path: Path) -> Config:
     reader = _Reader(path)
     config = reader.config(data)
     if reader.problems or config is None:
-        lines = "\n".join(f"  - {p}" for p in reader.problems)
-        raise ConfigError(f"{path} has {len(reader.problems)} problem(s):\n{lines}")
+        raise ConfigProblems(path, reader.problems)
     return config
 
 
@@ -127,10 +150,10 @@ class _Reader:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.problems: list[str] = []
+        self.problems: list[ConfigProblem] = []
 
-    def fail(self, where: str, message: str) -> None:
-        self.problems.append(f"{where}: {message}")
+    def fail(self, where: str, message: str, key: str | None = None) -> None:
+        self.problems.append(ConfigProblem(where, key, message))
 
     def table(self, data: Any, where: str, allowed: tuple[str, ...],
               required: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -142,10 +165,10 @@ class _Reader:
                 close = difflib.get_close_matches(name, allowed, n=1)
                 hint = f" Did you mean '{close[0]}'?" if close else (
                     f" Allowed here: {', '.join(allowed)}.")
-                self.fail(where, f"unknown key '{name}'.{hint}")
+                self.fail(where, f"unknown key '{name}'.{hint}", name)
         for name in required:
             if name not in data:
-                self.fail(where, f"'{name}' is required.")
+                self.fail(where, f"'{name}' is required.", name)
         return dict(data)
 
     def text(self, data: Mapping[str, Any], name: str, where: str,
@@ -154,14 +177,14 @@ class _Reader:
         if value is None:
             return None
         if not isinstance(value, str) or not value.strip():
-            self.fail(where, f"'{name}' must be non-empty text, found {_kind(value)}.")
+            self.fail(where, f"'{name}' must be non-empty text, found {_kind(value)}.", name)
             return None
         return value.strip()
 
     def flag(self, data: Mapping[str, Any], name: str, where: str, default: bool) -> bool:
         value = data.get(name, default)
         if not isinstance(value, bool):
-            self.fail(where, f"'{name}' must be true or false, found {_kind(value)}.")
+            self.fail(where, f"'{name}' must be true or false, found {_kind(value)}.", name)
             return default
         return value
 
@@ -173,10 +196,10 @@ class _Reader:
             value = [value]
         if (not isinstance(value, list) or not value
                 or not all(isinstance(v, str) and v.strip() for v in value)):
-            self.fail(where, f"'{name}' must be a non-empty list of column names.")
+            self.fail(where, f"'{name}' must be a non-empty list of column names.", name)
             return None
         if len(set(value)) != len(value):
-            self.fail(where, f"'{name}' lists a column twice.")
+            self.fail(where, f"'{name}' lists a column twice.", name)
         return tuple(v.strip() for v in value)
 
     # -- sections --------------------------------------------------------------------------
@@ -186,10 +209,11 @@ class _Reader:
         mother = self.administration(data.get("mother", {}), "[mother]", _MOTHER)
         daughters_data = data.get("daughters", [])
         if not isinstance(daughters_data, list):
-            self.fail("[[daughters]]", "must be an array of tables ([[daughters]] sections).")
+            self.fail("[[daughters]]", "must be an array of tables ([[daughters]] sections).",
+                      "daughters")
             daughters_data = []
         elif not daughters_data and "daughters" in data:
-            self.fail("[[daughters]]", "at least one daughter is required.")
+            self.fail("[[daughters]]", "at least one daughter is required.", "daughters")
         daughters = [self.administration(d, f"[[daughters]] #{i + 1}", _DAUGHTER)
                      for i, d in enumerate(daughters_data)]
         entities = self.entities(data.get("entities", {}))
@@ -217,7 +241,7 @@ class _Reader:
         raw = data.get("protect", {})
         if not isinstance(raw, Mapping):
             self.fail(where, "'protect' must be a table such as "
-                             "{ customers = [\"credit_limit\"] }.")
+                             "{ customers = [\"credit_limit\"] }.", "protect")
         else:
             for entity in raw:
                 names = self.names(raw, entity, f"{where} protect")
@@ -233,7 +257,7 @@ class _Reader:
         value = data.get(name, default)
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_TIMEOUT:
             self.fail(where, f"'{name}' must be a whole number of seconds from 1 to "
-                             f"{MAX_TIMEOUT}, found {value!r}.")
+                             f"{MAX_TIMEOUT}, found {value!r}.", name)
             return default
         return value
 
@@ -241,12 +265,12 @@ class _Reader:
         password = _PASSWORD.search(value)
         if password:
             self.fail(where, "the database string holds a password. Write Pwd={password} "
-                             "instead; stamsync fills it from the OS keyring.")
+                             "instead; stamsync fills it from the OS keyring.", "database")
         kind, sep, target = value.partition(":")
         if not sep or kind not in ("sqlite", "odbc") or not target.strip():
             shown = _PASSWORD.sub(lambda m: f"{m.group(1)}=***", value)
             self.fail(where, f"'database' = '{shown}' must be 'sqlite:PATH' or "
-                             "'odbc:DSN=...' / 'odbc:Driver={...};...'.")
+                             "'odbc:DSN=...' / 'odbc:Driver={...};...'.", "database")
             return None
         if password:
             return None
@@ -270,22 +294,23 @@ class _Reader:
             folded = admin.name.lower()
             if folded in seen:
                 self.fail(where, f"name '{admin.name}' is already used by {seen[folded]}; "
-                                 "each administration needs its own name.")
+                                 "each administration needs its own name.", "name")
             seen.setdefault(folded, where)
             if admin.database in databases:
                 self.fail(where, f"database '{admin.database}' is also {databases[admin.database]}"
-                                 "; an administration cannot be synced into itself.")
+                                 "; an administration cannot be synced into itself.", "database")
             databases.setdefault(admin.database, where)
             for entity in admin.protect:
                 if entity not in known_entities:
                     close = difflib.get_close_matches(entity, list(known_entities), n=1)
                     hint = f" Did you mean '{close[0]}'?" if close else ""
-                    self.fail(f"{where} protect", f"entity '{entity}' is not in [entities].{hint}")
+                    self.fail(f"{where} protect", f"entity '{entity}' is not in [entities].{hint}",
+                              entity)
 
     def entities(self, data: Any) -> list[Entity]:
         if not isinstance(data, Mapping) or not data:
             self.fail("[entities]", "at least one entity is required, e.g. [entities.customers] "
-                                    "with table and key.")
+                                    "with table and key.", "entities")
             return []
         return [e for name, raw in data.items()
                 if (e := self.entity(name, raw, f"[entities.{name}]")) is not None]
@@ -304,7 +329,8 @@ class _Reader:
         if fields and key:
             both = [f for f in fields if f.lower() in {k.lower() for k in key}]
             if both:
-                self.fail(where, f"'{both[0]}' is in both key and fields; remove it from fields.")
+                self.fail(where, f"'{both[0]}' is in both key and fields; remove it from fields.",
+                          "fields")
         if table is None or key is None or select is None:
             return None
         return Entity(name=name, table=table, key=key, fields=fields, label=label, select=select,
@@ -320,7 +346,7 @@ class _Reader:
             pair = self.column_and(value, "equals", f"{where} select")
             return SelectWhere(*pair) if pair else None
         self.fail(where, 'select must be "all", { column = "VVSYNC", equals = "J" } or '
-                         '{ keys = ["D100", "D101"] }.')
+                         '{ keys = ["D100", "D101"] }.', "select")
         return None
 
     def column_and(self, value: Mapping[str, Any], other: str,
@@ -329,7 +355,7 @@ class _Reader:
         self.table(value, where, ("column", other), required=("column", other))
         column = value.get("column")
         if not isinstance(column, str) or not column.strip():
-            self.fail(where, "'column' must be a column name.")
+            self.fail(where, "'column' must be a column name.", "column")
             return None
         return column.strip(), value.get(other)
 
@@ -353,7 +379,8 @@ class _Reader:
         if isinstance(value, Mapping):
             pair = self.column_and(value, "value", f"{where} on_remove")
             return MarkRemoved(*pair) if pair else None
-        self.fail(where, 'on_remove must be "keep" or { column = "blocked", value = 1 }.')
+        self.fail(where, 'on_remove must be "keep" or { column = "blocked", value = 1 }.',
+                  "on_remove")
         return None
 
     def policy(self, data: Any) -> Policy:
@@ -366,7 +393,7 @@ class _Reader:
             close = difflib.get_close_matches(str(value), choices, n=1)
             hint = f" Did you mean '{close[0]}'?" if close else ""
             self.fail("[conflicts]", f"policy '{value}' does not exist; choose one of "
-                                     f"{', '.join(choices)}.{hint}")
+                                     f"{', '.join(choices)}.{hint}", "policy")
             return Policy.MOTHER_WINS
 
     def schedule(self, data: Any) -> Schedule:
@@ -377,18 +404,20 @@ class _Reader:
         defaults = Schedule()
         days = data.get("days", list(defaults.days))
         if not isinstance(days, list) or not days:
-            self.fail(where, "days must list at least one day, e.g. [\"mon\", \"tue\"].")
+            self.fail(where, "days must list at least one day, e.g. [\"mon\", \"tue\"].", "days")
             days = list(defaults.days)
         bad = [d for d in days if d not in DAYS]
         if bad:
-            self.fail(where, f"day '{bad[0]}' is not one of {', '.join(DAYS)}.")
+            self.fail(where, f"day '{bad[0]}' is not one of {', '.join(DAYS)}.", "days")
         start = self.clock(data, "from", where, "07:00")
         until = self.clock(data, "until", where, "19:00", allow_24=True)
         if isinstance(start, dt.time) and isinstance(until, dt.time) and until <= start:
-            self.fail(where, f"until ({_hhmm(until)}) must be after from ({_hhmm(start)}).")
+            self.fail(where, f"until ({_hhmm(until)}) must be after from ({_hhmm(start)}).",
+                      "until")
         every = data.get("every_minutes", defaults.every_minutes)
         if not isinstance(every, int) or isinstance(every, bool) or not 1 <= every <= 1440:
-            self.fail(where, "every_minutes must be a whole number from 1 to 1440.")
+            self.fail(where, "every_minutes must be a whole number from 1 to 1440.",
+                      "every_minutes")
             every = defaults.every_minutes
         return Schedule(
             days=tuple(d for d in DAYS if d in days),
@@ -408,7 +437,7 @@ class _Reader:
             except ValueError:
                 pass
         self.fail(where, f"{name} = {value!r} must be a time \"HH:MM\" (00:00-23:59"
-                         f"{', or 24:00' if allow_24 else ''}).")
+                         f"{', or 24:00' if allow_24 else ''}).", name)
         return None
 
     def notify(self, data: Any) -> Notify:
@@ -443,11 +472,11 @@ def dump(config: Config, path: Path | None = None) -> str:
     doc.add(tomlkit.comment("stamsync configuration; see the README's configuration reference"))
     base = (path or config.path).resolve().parent
     doc["mother"] = {"name": spec.mother.name,
-                     "database": _relative_database(spec.mother.database, base),
+                     "database": relative_database(spec.mother.database, base),
                      **_timeouts(spec.mother)}
     daughters = tomlkit.aot()
     for d in spec.daughters:
-        item: dict[str, Any] = {"name": d.name, "database": _relative_database(d.database, base),
+        item: dict[str, Any] = {"name": d.name, "database": relative_database(d.database, base),
                                 "enabled": d.enabled}
         if d.protect:
             item["protect"] = {k: list(v) for k, v in d.protect.items()}
@@ -491,11 +520,11 @@ def save(config: Config, path: str | os.PathLike[str] | None = None) -> Path:
     target = Path(path) if path is not None else config.path
     text = dump(config, target)
     parse(text, target)  # never write a file that would not load
-    _atomic_write(target, text)
+    atomic_write(target, text)
     return target
 
 
-def _atomic_write(target: Path, text: str) -> None:
+def atomic_write(target: Path, text: str) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
@@ -509,7 +538,7 @@ def _atomic_write(target: Path, text: str) -> None:
         raise
 
 
-def _relative_database(database: str, base: Path) -> str:
+def relative_database(database: str, base: Path) -> str:
     kind, _, target = database.partition(":")
     if kind != "sqlite":
         return database
