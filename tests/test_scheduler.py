@@ -18,8 +18,9 @@ import pytest
 
 import engine
 from settings import Config, Schedule, load, save
+from settings.schedule import describe, in_window, next_run
 from tests.books import Group
-from tray.scheduler import Service, in_window, next_run
+from tray.scheduler import Service
 from tray.worker import Outcome, Worker
 
 WEEKDAYS = Schedule(days=("mon", "tue", "wed", "thu", "fri"), start=dt.time(7),
@@ -300,3 +301,17 @@ def test_a_mother_that_cannot_be_reached_is_tried_again_at_the_next_interval(
     assert runs(service) == 2 and outcomes[-1].report is not None
     assert outcomes[-1].report.status == "ok"
     assert group.daughters[0].count() == 3
+
+
+def test_the_schedule_in_words() -> None:
+    monday_ten = at(MONDAY, "10:00")
+    assert describe(WEEKDAYS, monday_ten, at(MONDAY, "09:50")) == (
+        "Weekdays 07:00-19:00, every 15 minutes; next run 10:05")
+    assert describe(WEEKDAYS, monday_ten) == (
+        "Weekdays 07:00-19:00, every 15 minutes; next run at once")
+    weekend = dataclasses.replace(WEEKDAYS, days=("sat", "sun"), until=None, every_minutes=60)
+    assert describe(weekend, monday_ten) == (
+        "Weekends 07:00-24:00, every hour; next run Sat 07:00")
+    some = dataclasses.replace(WEEKDAYS, days=("mon", "wed"), every_minutes=1)
+    assert describe(some, at(MONDAY, "19:30")) == (
+        "Mon, Wed 07:00-19:00, every minute; next run Wed 07:00")

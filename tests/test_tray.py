@@ -18,12 +18,13 @@ import pytest
 import engine
 from engine import RunReport
 from settings import Config, save
+from settings.schedule import when
 from tests.books import Group
 from tests.desktop import Desktop, wait_for
 from tray import autostart
 from tray.cli import main
 from tray.scheduler import Pause
-from tray.status import TOOLTIP_MAX, Last, look, when
+from tray.status import TOOLTIP_MAX, Last, look
 from tray.worker import Outcome
 
 NOW = dt.datetime(2026, 12, 3, 10, 0)  # a Thursday

@@ -18,10 +18,10 @@ from PIL import Image
 
 import engine
 from settings import Config, Schedule, load, save
+from settings.schedule import DAY_NAMES
 from tests.books import Group, make_group
 from tests.conftest import fill
 from tests.desktop import STAMSYNC, Desktop, Tray, wait_for
-from tray.scheduler import DAY_NAMES
 
 COLOURS = {"idle": (46, 139, 87), "syncing": (30, 110, 200), "paused": (120, 124, 130),
            "attention": (230, 160, 20), "error": (200, 40, 40)}

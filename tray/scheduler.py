@@ -1,11 +1,8 @@
 """When the resident application syncs (DESIGN sections 2 and 6), and the loop that does it.
 
-The rules are plain functions of the time, so tests give them any moment:
-
-* a sync runs on the configured days, inside [from, until), every N minutes;
-* starting or resuming inside the window runs one sync at once;
-* nothing runs outside the window, or while paused (until a moment, or until resumed);
-  "Sync now" runs whatever the window or the pause says.
+The window's rules are plain functions of the time (`settings.schedule`); here: nothing
+runs while paused (until a moment, or until resumed), resuming inside the window runs one
+sync at once, and "Sync now" runs whatever the window or the pause says.
 
 `Service` is the loop: a private `schedule.Scheduler` ticks every few seconds; each tick
 reads the clock, picks up a changed config file, and hands a due sync to the one engine
@@ -24,7 +21,8 @@ from pathlib import Path
 import schedule
 
 from engine import ConfigError
-from settings import Config, Schedule, load
+from settings import Config, load
+from settings.schedule import in_window, next_run
 from tray.worker import Worker
 
 log = logging.getLogger("stamsync")
@@ -32,60 +30,6 @@ log = logging.getLogger("stamsync")
 Clock = Callable[[], dt.datetime]
 TICK_SECONDS = 5
 """How often the loop looks at the clock and the config file."""
-
-DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-def in_window(rules: Schedule, now: dt.datetime) -> bool:
-    """Whether `now` (local time) lies inside the window: a listed day, from <= t < until."""
-    if DAY_NAMES[now.weekday()] not in rules.days:
-        return False
-    moment = now.time()
-    return rules.start <= moment and (rules.until is None or moment < rules.until)
-
-
-def _local(day: dt.date, moment: dt.time, like: dt.datetime) -> dt.datetime:
-    """`moment` on `day` in local time, with that day's own UTC offset when `like` is aware
-    (a fixed offset would be an hour off across a daylight-saving change)."""
-    naive = dt.datetime.combine(day, moment)
-    return naive.astimezone() if like.tzinfo is not None else naive
-
-
-def window_opens(rules: Schedule, now: dt.datetime) -> dt.datetime:
-    """The next moment at or after `now` when the window is open."""
-    if in_window(rules, now):
-        return now
-    for ahead in range(8):
-        opens = _local(now.date() + dt.timedelta(days=ahead), rules.start, now)
-        if opens >= now and in_window(rules, opens):
-            return opens
-    raise ValueError("the schedule lists no day")  # the config loader refuses this
-
-
-def next_run(rules: Schedule, now: dt.datetime, last: dt.datetime | None) -> dt.datetime:
-    """When the next scheduled sync is due: inside the window, `every_minutes` after the last
-    run (at once when the last run was before the window last opened); else when the
-    window next opens."""
-    if in_window(rules, now):
-        if last is None or last < window_start(rules, now):
-            return now
-        due = last + dt.timedelta(minutes=rules.every_minutes)
-        return due if in_window(rules, due) else window_opens(rules, due)
-    return window_opens(rules, now)
-
-
-def window_start(rules: Schedule, now: dt.datetime) -> dt.datetime:
-    """When the open stretch that `now` lies in began: today's `from`, or, for a window open
-    all day (00:00-24:00), the first of the listed days in a row before it."""
-    day = now.date()
-    if rules.start == dt.time(0) and rules.until is None:
-        for _ in range(7):
-            before = day - dt.timedelta(days=1)
-            if DAY_NAMES[before.weekday()] not in rules.days:
-                break
-            day = before
-    return _local(day, rules.start, now)
-
 
 @dataclass
 class Pause:

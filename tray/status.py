@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from engine import RunReport
+from settings.schedule import when
 from tray.scheduler import Pause
 from tray.worker import Outcome
 
@@ -49,22 +50,6 @@ class Look:
     ahead: str
     """... and what comes next."""
     tooltip: str
-
-
-def when(moment: dt.datetime, now: dt.datetime) -> str:
-    """A moment as a person reads it next to `now`: "10:30", "tomorrow 07:00", "Mon 07:00"
-    (within a week), else the date."""
-    days = (moment.date() - now.date()).days
-    clock = moment.strftime("%H:%M")
-    if days == 0:
-        return clock
-    if days == 1:
-        return f"tomorrow {clock}"
-    if days == -1:
-        return f"yesterday {clock}"
-    if -6 <= days <= 6:
-        return f"{moment.strftime('%a')} {clock}"
-    return f"{moment.strftime('%Y-%m-%d')} {clock}"
 
 
 def look(*, now: dt.datetime, name: str, busy: bool, pause: Pause | None,
