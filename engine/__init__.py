@@ -12,6 +12,7 @@ from typing import TypeVar
 from filelock import FileLock, Timeout
 
 from engine import runner
+from engine.browse import Browser, Records, browse, odbc_data_sources, odbc_drivers, test_connection
 from engine.checks import CheckReport, Problem, check
 from engine.errors import ConfigError, DatabaseError, LockHeld, StamsyncError
 from engine.journal import Journal
@@ -33,6 +34,7 @@ from engine.storage import open_state
 
 __all__ = [
     "Administration",
+    "Browser",
     "Change",
     "CheckReport",
     "ConfigError",
@@ -46,6 +48,7 @@ __all__ = [
     "Policy",
     "Problem",
     "RecordFailure",
+    "Records",
     "RunReport",
     "SelectAll",
     "SelectKeys",
@@ -53,11 +56,15 @@ __all__ = [
     "Selection",
     "StamsyncError",
     "SyncSpec",
+    "browse",
     "check",
     "history",
     "locked",
+    "odbc_data_sources",
+    "odbc_drivers",
     "show",
     "sync",
+    "test_connection",
 ]
 
 

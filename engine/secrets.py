@@ -10,6 +10,7 @@ journal or a message.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 
 import keyring
 import keyring.errors
@@ -17,10 +18,25 @@ import keyring.errors
 from engine.errors import DatabaseError
 
 SERVICE = "stamsync"
+_trying: dict[str, str] = {}
+"""Passwords typed in the settings dialog and not saved yet, for its Test connection."""
+
+
+@contextlib.contextmanager
+def trying(administration: str, secret: str) -> Iterator[None]:
+    """Connections made meanwhile (in any thread) use `secret` for this administration
+    instead of the stored password: the settings dialog's Test connection, before Save."""
+    _trying[administration] = secret
+    try:
+        yield
+    finally:
+        _trying.pop(administration, None)
 
 
 def password(administration: str) -> str:
     """The stored password, or DatabaseError saying how to store one."""
+    if administration in _trying:
+        return _trying[administration]
     try:
         secret = keyring.get_password(SERVICE, administration)
     except keyring.errors.KeyringError as error:

@@ -36,8 +36,23 @@ class Database(Protocol):
 
     administration: str
 
+    def tables(self) -> list[str]:
+        """The tables and views a user can pick, in the connection's default schema (or
+        database), without the engine's own; sorted case-insensitively."""
+        ...
+
     def columns(self, table: str) -> list[str]:
         """The table's column names as the catalog spells them; DatabaseError if no such table."""
+        ...
+
+    def primary_key(self, table: str) -> list[str]:
+        """The primary key's columns in key order, as the catalog spells them (none: empty);
+        DatabaseError if no such table."""
+        ...
+
+    def about(self) -> str:
+        """The DBMS, its version where known, and the database, in words: "PostgreSQL 15.0.20,
+        database 'holding'", "SQLite 3.40.1, file 'holding.db'"."""
         ...
 
     def read_page(

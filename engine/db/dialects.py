@@ -57,6 +57,13 @@ class Dialect:
     """A column's collation and character set (two columns of one row), binding the
     `collation_binds` by name: quoted (the table), schema, table, column."""
     collation_binds: tuple[str, ...] = ()
+    primary_key_sql: str | None = None
+    """A table's primary key columns in key order, binding the `primary_key_binds` (as
+    `collation_binds`), where the driver's SQLPrimaryKeys numbers them by their place in the
+    table instead (MariaDB Connector/ODBC 3.1, the SQLite3 driver). None: SQLPrimaryKeys."""
+    primary_key_binds: tuple[str, ...] = ()
+    system_prefix: str | None = None
+    """Tables whose name starts with this (in any case) are the engine's own, not a user's."""
     binary_narrow: str | None = None
     """The expression for a {column} of a non-Unicode character set (latin1, a code page),
     whose bytes do not sort as code points: converted to Unicode first."""
@@ -170,6 +177,11 @@ MARIADB = Dialect(
         "SELECT COLLATION_NAME, CHARACTER_SET_NAME FROM information_schema.COLUMNS "
         "WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ? AND COLUMN_NAME = ?"),
     collation_binds=("schema", "table", "column"),
+    primary_key_sql=(
+        "SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE "
+        "WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ? "
+        "AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY ORDINAL_POSITION"),
+    primary_key_binds=("schema", "table"),
     default_schema_sql="SELECT DATABASE()", iso_times=True, time_as_text=True,
     session_sql=("SET SESSION max_statement_time = {seconds}, "
                  "innodb_lock_wait_timeout = {seconds}", _STRICT))
@@ -192,6 +204,8 @@ SQL_SERVER = Dialect(
 SQLITE = Dialect(
     "SQLite", max_params=999, bulk="values", limit="limit", binary_collation="BINARY",
     iso_times=True, time_as_text=True, sorts_per_read=False,
+    primary_key_sql="SELECT name FROM pragma_table_info(?, ?) WHERE pk > 0 ORDER BY pk",
+    primary_key_binds=("table", "schema"), system_prefix="sqlite_",
     record_messages=("constraint failed", "datatype mismatch", "too big"))
 ANSI = Dialect("ANSI")
 

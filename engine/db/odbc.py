@@ -31,7 +31,7 @@ from typing import Any
 
 from engine import secrets
 from engine.db.base import ColumnType, Row
-from engine.db.dialects import TEXT_TYPES, TIME_TYPES, WIDE_TYPES, Dialect, dialect_for
+from engine.db.dialects import SQLITE, TEXT_TYPES, TIME_TYPES, WIDE_TYPES, Dialect, dialect_for
 from engine.errors import DatabaseError, RecordError
 
 LOGIN_TIMEOUT_SECONDS = 15
@@ -93,10 +93,15 @@ text after them, brackets and all, is kept."""
 _CALL = re.compile(r"\s*(\(\d+\)\s*)*\(SQL\w+\)\s*$")
 
 
+def pairs(connection: str) -> list[tuple[str, str]]:
+    """The attributes of an ODBC connection string in order, as written (braces kept)."""
+    return [(name.strip(), value.strip()) for name, value in _PAIR.findall(connection)]
+
+
 def attributes(connection: str) -> dict[str, str]:
     """The attributes of an ODBC connection string, names lower-cased, braces removed."""
     found: dict[str, str] = {}
-    for name, value in _PAIR.findall(connection):
+    for name, value in pairs(connection):
         if value.startswith("{") and value.endswith("}"):
             value = value[1:-1].replace("}}", "}")
         else:
@@ -202,6 +207,9 @@ class OdbcDatabase:
 
     dialect: Dialect
     dbms: str
+    version: str
+    """The DBMS's version as the driver reports it (SQL_DBMS_VER), or ''."""
+    database: str
     where: str
 
     def __init__(self, administration: str, connection: str, *,
@@ -253,7 +261,11 @@ class OdbcDatabase:
         info = self.conn.getinfo
         self.dbms = str(info(pyodbc.SQL_DBMS_NAME))
         self.dialect = dialect_for(self.dbms, str(info(pyodbc.SQL_DRIVER_NAME)))
-        self.where = f"{self.dbms} database '{info(pyodbc.SQL_DATABASE_NAME)}'"
+        self.database = str(info(pyodbc.SQL_DATABASE_NAME))
+        self.where = f"{self.dbms} database '{self.database}'"
+        self.version = ""
+        with contextlib.suppress(pyodbc.Error):  # an optional answer for some drivers
+            self.version = str(info(pyodbc.SQL_DBMS_VER) or "").strip()
         self._record_errors = (pyodbc.IntegrityError, pyodbc.DataError)
         self._tables: dict[str, _Table] = {}
         self._orders: dict[tuple[str, tuple[str, ...]], list[str]] = {}
@@ -321,12 +333,16 @@ class OdbcDatabase:
     def _split(self, table: str) -> dict[str, str]:
         """The catalog functions' arguments for a table name from the config."""
         schema, _, name = table.rpartition(".")
+        return {"table": name, **self._scope(schema)}
+
+    def _scope(self, schema: str = "") -> dict[str, str]:
+        """The catalog functions' schema (or catalog) argument: the one named, else the
+        connection's default; empty where the engine has none."""
         if not schema and self.dialect.default_schema_sql is not None:
             schema = str(self._query(self.dialect.default_schema_sql, ())[0][0] or "")
-        where = {"table": name}
-        if schema:
-            where["catalog" if self.dialect.schema_is_catalog else "schema"] = schema
-        return where
+        if not schema:
+            return {}
+        return {"catalog" if self.dialect.schema_is_catalog else "schema": schema}
 
     def _describe(self, table: str) -> _Table:
         """The table as the catalog knows it; DatabaseError naming close matches if none."""
@@ -385,12 +401,46 @@ class OdbcDatabase:
         return _Table(self.dialect.quote(qualified), exact, list(declared), declared)
 
     def _table_names(self, where: dict[str, str]) -> list[str]:
+        """The tables and views in the schema (or catalog) of `where`. A schema argument is a
+        pattern too ('boek_x' also matches 'boek0x'): only the schema of exactly that name
+        counts, else the one that differs in case only."""
         scope = {k: v for k, v in where.items() if k != "table"}
         try:
-            return [str(r[2]) for r in self.conn.cursor().tables(**scope).fetchall()
+            rows = [r for r in self.conn.cursor().tables(**scope).fetchall()
                     if str(r[3]).upper() in ("TABLE", "VIEW", "BASE TABLE")]
         except self._errors as error:
             raise self._unreachable(error) from None
+        if scope:
+            ((kind, wanted),) = scope.items()
+            at = 0 if kind == "catalog" else 1
+            rows = ([r for r in rows if str(r[at]) == wanted]
+                    or [r for r in rows if str(r[at]).lower() == wanted.lower()])
+        return [str(r[2]) for r in rows]
+
+    def tables(self) -> list[str]:
+        prefix = self.dialect.system_prefix
+        names = {n for n in self._table_names(self._scope())
+                 if prefix is None or not n.lower().startswith(prefix)}
+        return sorted(names, key=lambda n: (n.lower(), n))
+
+    def primary_key(self, table: str) -> list[str]:
+        described = self._describe(table)
+        if self.dialect.primary_key_sql is not None:
+            return [str(r[0]) for r in self._query(
+                self.dialect.primary_key_sql,
+                self._binds(table, self.dialect.primary_key_binds))]
+        try:
+            rows = self.conn.cursor().primaryKeys(**described.where).fetchall()
+        except self._errors as error:
+            raise self._unreachable(error) from None
+        return [str(r[3]) for r in sorted(rows, key=lambda r: int(r[4]))]
+
+    def about(self) -> str:
+        version = re.sub(r"\b0+(\d)", r"\1", self.version)  # ODBC's 10.11.000019: 10.11.19
+        product = f"{self.dbms} {version}" if version else self.dbms
+        if self.dialect.name == SQLITE.name:  # a file, named by its path
+            return f"{product}, file '{os.path.basename(self.database)}'"
+        return f"{product}, database '{self.database}'"
 
     def columns(self, table: str) -> list[str]:
         return list(self._describe(table).columns)
@@ -431,15 +481,20 @@ class OdbcDatabase:
         """The column's collation and character set, where the engine tells them."""
         if self.dialect.collation_sql is None:
             return None, None
+        rows = self._query(self.dialect.collation_sql,
+                           self._binds(table, self.dialect.collation_binds, column))
+        if not rows:
+            return None, None
+        return (str(rows[0][0]) if rows[0][0] else None, str(rows[0][1]) if rows[0][1] else None)
+
+    def _binds(self, table: str, names: Sequence[str], column: str = "") -> tuple[Any, ...]:
+        """A dialect's catalog query parameters, by name: quoted (the table), schema, table,
+        column."""
         described = self._describe(table)
         known = {"quoted": described.quoted, "table": described.where["table"],
                  "schema": described.where.get("catalog") or described.where.get("schema"),
                  "column": column}
-        rows = self._query(self.dialect.collation_sql,
-                           tuple(known[name] for name in self.dialect.collation_binds))
-        if not rows:
-            return None, None
-        return (str(rows[0][0]) if rows[0][0] else None, str(rows[0][1]) if rows[0][1] else None)
+        return tuple(known[name] for name in names)
 
     def read_page(
         self, table: str, columns: Sequence[str], key: Sequence[str], after: Row | None, limit: int

@@ -70,27 +70,37 @@ class SQLiteDatabase:
 
     # -- catalog ---------------------------------------------------------------------------
 
+    def tables(self) -> list[str]:
+        names = [r[0] for r in self._query(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')", ())]
+        return sorted((n for n in names if not n.lower().startswith("sqlite_")),
+                      key=lambda n: (n.lower(), n))
+
     def columns(self, table: str) -> list[str]:
         if table not in self._tables:
-            prefix, name = _split(table)
-            try:
-                info = self.conn.execute(
-                    f"PRAGMA {prefix}table_info({quote_identifier(name)})"
-                ).fetchall()
-            except sqlite3.Error as error:
-                raise self._unreachable(error) from error
-            if not info:
-                tables = [r[0] for r in self.conn.execute(
-                    "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
-                    "ORDER BY name")]
-                raise DatabaseError(
-                    f"Administration '{self.administration}': table '{table}' does not exist "
-                    f"in '{self.path.name}'. Tables there: {', '.join(tables) or 'none'}. "
-                    "Correct the table name in the config.",
-                    administration=self.administration,
-                )
-            self._tables[table] = [row[1] for row in info]
+            self._tables[table] = [row[1] for row in self._table_info(table)]
         return self._tables[table]
+
+    def primary_key(self, table: str) -> list[str]:
+        info = self._table_info(table)
+        return [row[1] for row in sorted(info, key=lambda row: int(row[5])) if row[5]]
+
+    def _table_info(self, table: str) -> list[Row]:
+        """PRAGMA table_info: per column (cid, name, type, notnull, default, pk), where pk is
+        the column's place in the primary key (0: not in it)."""
+        prefix, name = _split(table)
+        info = self._query(f"PRAGMA {prefix}table_info({quote_identifier(name)})", ())
+        if not info:
+            raise DatabaseError(
+                f"Administration '{self.administration}': table '{table}' does not exist "
+                f"in '{self.path.name}'. Tables there: {', '.join(self.tables()) or 'none'}. "
+                "Correct the table name in the config.",
+                administration=self.administration,
+            )
+        return info
+
+    def about(self) -> str:
+        return f"SQLite {sqlite3.sqlite_version}, file '{self.path.name}'"
 
     # -- reading ---------------------------------------------------------------------------
 
