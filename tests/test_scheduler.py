@@ -20,6 +20,7 @@ import engine
 from settings import Config, Schedule, load, save
 from settings.schedule import describe, in_window, next_run
 from tests.books import Group
+from tests.desktop import wait_for
 from tray.scheduler import Service
 from tray.worker import Outcome, Worker
 
@@ -182,10 +183,11 @@ def test_stamsync_run_syncs_once_at_start_refuses_a_second_and_stops_on_sigterm(
     command = [sys.executable, "-m", "tray.cli", "run", "--config", str(path)]
     first = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 60
-        while not engine.history(load(path).spec) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert [r.status for r in engine.history(load(path).spec)] == ["ok"]
+        def finished() -> list[str]:
+            statuses = [r.status for r in engine.history(load(path).spec)]
+            return [] if "running" in statuses else statuses
+
+        assert wait_for("the first run to finish", finished) == ["ok"]
         second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
         assert second.returncode == 3
         assert "already running" in second.stderr
