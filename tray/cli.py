@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import engine
-from engine import ConfigError, StamsyncError
+from engine import ConfigError, LockHeld, StamsyncError
 from settings import Config, find_config, load
 from tray import output
 
@@ -68,6 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="sync on the schedule without an icon (a service or scheduled task); "
                         "Ctrl-C or SIGTERM stops it")
 
+    p = sub.add_parser("settings", parents=[common],
+                       help="the settings dialog: administrations, data, schedule, conflicts, "
+                            "history")
+    p.add_argument("--tab", choices=["administrations", "data", "schedule", "conflicts",
+                                     "history"], help="the tab to open on")
+
     p = sub.add_parser("autostart", parents=[common],
                        help="start the tray for this config at login: on, off, or status")
     p.add_argument("switch", choices=["on", "off", "status"], nargs="?", default="status")
@@ -91,6 +97,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args)
     except StamsyncError as error:
         print(f"stamsync: {error.title}: {error}", file=sys.stderr)
+        if args.command in WINDOWED and (sys.stderr is None or not sys.stderr.isatty()):
+            from tray.notify import plyer_send  # started at login or by a click: no terminal
+
+            plyer_send(f"stamsync: {error.title}", str(error))
         return error.exit_code
     except KeyboardInterrupt:
         print("stamsync: stopped.", file=sys.stderr)
@@ -98,6 +108,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
         return 0
+
+
+WINDOWED = ("tray", "settings")
+"""Commands started from the desktop: their errors also come as a notification."""
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -172,21 +186,47 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_tray(args: argparse.Namespace) -> int:
     from tray import app, desktop
-    from tray.notify import plyer_send
 
     desktop.require_session()
+    path = find_config(args.config)
+    if not path.exists():
+        _first_settings(path)
+    return app.run(path)
+
+
+def _first_settings(path: Path) -> None:
+    """No config yet: the settings dialog makes one (the tray starts once it is saved)."""
+    from settings.dialog import SettingsWindow
+
+    if not SettingsWindow(path).run():
+        raise ConfigError(
+            f"stamsync has no config yet, and none was saved (it goes to {path}). Start "
+            "stamsync again and fill in the settings, or point --config at an existing "
+            "file.", title="No config yet")
+
+
+def cmd_settings(args: argparse.Namespace) -> int:
+    from filelock import FileLock, Timeout
+
+    from settings import state_path_for
+    from settings.dialog import SettingsWindow
+    from tray import desktop
+
+    desktop.require_session()
+    path = find_config(args.config)
+    state = state_path_for(path.resolve())
+    state.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(state.with_name(state.name + ".settings.lock"), timeout=0)
     try:
-        path = find_config(args.config)
-        if not path.exists():
-            raise ConfigError(
-                f"stamsync has no config yet (looked for {path}). Write one as the README's "
-                "config section shows (or try `stamsync demo`), then start stamsync again "
-                "with `--config FILE` or with the file at that place.", title="No config yet")
-        return app.run(path)
-    except StamsyncError as error:
-        if sys.stderr is None or not sys.stderr.isatty():  # at login, from a click: no terminal
-            plyer_send(f"stamsync: {error.title}", str(error))
-        raise
+        lock.acquire()
+    except Timeout:
+        raise LockHeld(f"The settings of '{path}' are open already; use that window.",
+                       title="Settings already open") from None
+    try:
+        SettingsWindow(path, tab=args.tab).run()
+    finally:
+        lock.release()
+    return 0
 
 
 def cmd_autostart(args: argparse.Namespace) -> int:
@@ -228,7 +268,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "sync": cmd_sync, "check": cmd_check, "history": cmd_history, "show": cmd_show, "run": cmd_run,
-    "tray": cmd_tray, "autostart": cmd_autostart, "demo": cmd_demo,
+    "tray": cmd_tray, "settings": cmd_settings, "autostart": cmd_autostart, "demo": cmd_demo,
 }
 
 

@@ -1,0 +1,231 @@
+"""Choosing records: the mother's records of one entity in a searchable list, each with a
+Sync and a Skip box; select all or none of the records the search shows; the skip list
+(opt-out) whatever the selection says. Tens of thousands of records stay quick: the search
+runs over the whole list in memory, the window shows the first matches."""
+
+from __future__ import annotations
+
+import decimal
+import tkinter as tk
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import ttkbootstrap as ttk
+
+import engine
+from engine import Administration
+from settings.dialog.base import PAD
+from settings.dialog.checklist import CHECKED, UNCHECKED
+from settings.i18n import _
+
+SHOWN_ROWS = 1000
+"""How many matching records the list shows at once (the search narrows the rest)."""
+MOST = 200_000
+"""Records read from the mother at most."""
+LIKELY = ("name", "naam", "omschrijving", "description", "city", "plaats", "woonplaats")
+
+Key = tuple[Any, ...]
+Done = Callable[[list[Any], list[Any]], None]
+
+
+def plain(value: Any) -> Any:
+    """A key value as the config writes it: a whole number stays one, the rest is text."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, (float, decimal.Decimal)) and value == int(value):
+        return int(value)
+    return str(value).rstrip() if isinstance(value, str) else str(value)
+
+
+def as_key(value: Any) -> Key:
+    """A key from the config (a plain value, or a list for a composite key)."""
+    values = value if isinstance(value, list) else [value]
+    return tuple(plain(v) for v in values)
+
+
+def as_config(key: Key) -> Any:
+    return key[0] if len(key) == 1 else list(key)
+
+
+def shown_columns(columns: Sequence[str], key: Sequence[str], most: int = 3) -> list[str]:
+    """The columns that let a person recognise a record: names and places first."""
+    rest = [c for c in columns if c not in key]
+    likely = [c for word in LIKELY for c in rest if c.lower() == word]
+    return (likely + [c for c in rest if c not in likely])[:most]
+
+
+class Records:
+    """The records and what the user chose, without any widget (tests use it directly)."""
+
+    def __init__(self, rows: list[tuple[Key, tuple[Any, ...]]], chosen: list[Any],
+                 skipped: list[Any]) -> None:
+        self.rows = [(tuple(plain(v) for v in key), values) for key, values in rows]
+        self.text = [" ".join(str(v) for v in (*key, *values)).lower()
+                     for key, values in self.rows]
+        self.chosen = {as_key(v) for v in chosen}
+        self.skipped = {as_key(v) for v in skipped}
+        self.matching: list[int] = list(range(len(self.rows)))
+
+    def search(self, text: str) -> None:
+        """Narrow to the records whose key or shown values contain every word of `text`."""
+        words = text.lower().split()
+        self.matching = [i for i, t in enumerate(self.text) if all(w in t for w in words)]
+
+    def choose(self, on: bool) -> None:
+        """Sync all (or none) of the matching records."""
+        keys = {self.rows[i][0] for i in self.matching}
+        self.chosen = self.chosen | keys if on else self.chosen - keys
+
+    def toggle(self, key: Key, which: str) -> None:
+        group = self.chosen if which == "sync" else self.skipped
+        if key in group:
+            group.discard(key)
+        else:
+            group.add(key)
+
+    def result(self) -> tuple[list[Any], list[Any]]:
+        """(chosen, skipped) as the config writes them, in key order; chosen keys the mother
+        no longer has are kept (the sync reports them)."""
+        def ordered(keys: set[Key]) -> list[Any]:
+            return [as_config(k) for k in sorted(keys, key=lambda k: [str(v) for v in k])]
+        return ordered(self.chosen), ordered(self.skipped)
+
+
+class RecordPicker(ttk.Toplevel):
+    def __init__(self, master: tk.Misc, mother: Administration, table: str, key: list[str],
+                 columns: list[str], chosen: list[Any], skipped: list[Any],
+                 done: Done, choosing: bool = True) -> None:
+        """`choosing`: the entity syncs only chosen records (a Sync box per record);
+        otherwise only the skip list is edited here."""
+        super().__init__(title=_("Choose records") if choosing else _("Records never synced"),
+                         transient=master.winfo_toplevel(), size=(900, 620),
+                         minsize=(700, 480))
+        self.choosing = choosing
+        self.done = done
+        self.key = key
+        self.shown = shown_columns(columns, key)
+        self.model = Records([], chosen, skipped)
+        self.columnconfigure(0, weight=1)
+        self.rowconfigure(2, weight=1)
+
+        top = ttk.Frame(self, padding=(PAD * 2, PAD * 2, PAD * 2, PAD))
+        top.grid(row=0, column=0, sticky="ew")
+        ttk.Label(top, text=_("Search")).pack(side="left")
+        self.search = tk.StringVar(self)
+        self.search_entry = ttk.Entry(top, textvariable=self.search, width=30)
+        self.search_entry.pack(side="left", padx=PAD)
+        self.search.trace_add("write", lambda *_a: self._searched())
+        self.all_button = ttk.Button(top, text=_("Sync all shown"), bootstyle="secondary",
+                                     command=lambda: self._choose(True))
+        self.none_button = ttk.Button(top, text=_("Sync none shown"),
+                                      bootstyle="secondary-outline",
+                                      command=lambda: self._choose(False))
+        if choosing:
+            self.all_button.pack(side="left", padx=(PAD, 0))
+            self.none_button.pack(side="left", padx=(PAD // 2, 0))
+        self.status = ttk.Label(self, text=_("Reading the records from the mother..."),
+                               bootstyle="secondary", padding=(PAD * 2, 0))
+        self.status.grid(row=1, column=0, sticky="ew")
+
+        body = ttk.Frame(self, padding=(PAD * 2, PAD))
+        body.grid(row=2, column=0, sticky="nsew")
+        headings = ["sync", "skip", *key, *self.shown]
+        self.tree = ttk.Treeview(body, columns=headings, show="headings", selectmode="none")
+        self.tree.heading("sync", text=_("Sync"))
+        self.tree.heading("skip", text=_("Skip"))
+        self.tree.column("sync", width=50, anchor="center", stretch=False)
+        self.tree.column("skip", width=50, anchor="center", stretch=False)
+        for name in [*key, *self.shown]:
+            self.tree.heading(name, text=name)
+            self.tree.column(name, width=140 if name in key else 220)
+        if not choosing:
+            self.tree.configure(displaycolumns=headings[1:])
+        bar = ttk.Scrollbar(body, orient="vertical", command=self.tree.yview)
+        self.tree.configure(yscrollcommand=bar.set)
+        self.tree.pack(side="left", fill="both", expand=True)
+        bar.pack(side="right", fill="y")
+        self.tree.bind("<Button-1>", self._clicked)
+
+        bottom = ttk.Frame(self, padding=(PAD * 2, PAD, PAD * 2, PAD * 2))
+        bottom.grid(row=3, column=0, sticky="ew")
+        self.counts = ttk.Label(bottom, text="")
+        self.counts.pack(side="left")
+        self.ok_button = ttk.Button(bottom, text=_("OK"), bootstyle="primary", width=10,
+                                    command=self.ok)
+        self.ok_button.pack(side="right")
+        ttk.Button(bottom, text=_("Cancel"), bootstyle="secondary", width=10,
+                   command=self.destroy).pack(side="right", padx=PAD)
+        self.ok_button.configure(state="disabled")
+
+        tasks = master.window.tasks  # type: ignore[attr-defined]
+
+        def work() -> Any:
+            with engine.browse(mother) as browser:
+                return browser.records(table, key, self.shown, MOST)
+
+        tasks.run(work, self._read, self._failed)
+        self.search_entry.focus_set()
+
+    def _read(self, found: Any) -> None:
+        if not self.winfo_exists():
+            return
+        chosen, skipped = self.model.result()
+        self.model = Records(found.rows, chosen, skipped)
+        self.model.search(self.search.get())
+        more = _(" (the first {n:,}; the table has more)").format(n=MOST) \
+            if found.truncated else ""
+        self.status.configure(text=_("{n:,} records in the mother").format(
+            n=len(self.model.rows)) + more)
+        self.ok_button.configure(state="normal")
+        self._draw()
+
+    def _failed(self, error: Exception) -> None:
+        if self.winfo_exists():
+            self.status.configure(text=str(error), bootstyle="danger")
+
+    def _searched(self) -> None:
+        self.model.search(self.search.get())
+        self._draw()
+
+    def _choose(self, on: bool) -> None:
+        self.model.choose(on)
+        self._draw()
+
+    def _draw(self) -> None:
+        self.tree.delete(*self.tree.get_children())
+        for index in self.model.matching[:SHOWN_ROWS]:
+            key, values = self.model.rows[index]
+            self.tree.insert("", "end", iid=str(index), values=(
+                CHECKED if key in self.model.chosen else UNCHECKED,
+                "\u26d4" if key in self.model.skipped else "",
+                *key, *("" if v is None else v for v in values)))
+        matching = len(self.model.matching)
+        shown = _("Showing the first {shown:,} of {n:,} matching; search to narrow them. "
+                  ).format(shown=SHOWN_ROWS, n=matching) if matching > SHOWN_ROWS else ""
+        self.all_button.configure(text=_("Sync all {n:,} shown").format(n=matching))
+        self.none_button.configure(text=_("Sync none of them"))
+        counted = (_("{chosen:,} chosen, {skipped:,} skipped") if self.choosing
+                   else _("{skipped:,} never synced"))
+        self.counts.configure(text=shown + counted.format(chosen=len(self.model.chosen),
+                                                          skipped=len(self.model.skipped)))
+
+    def _clicked(self, event: tk.Event[tk.Misc]) -> None:
+        row = self.tree.identify_row(event.y)
+        column = self.tree.identify_column(event.x)
+        boxes = ("sync", "skip") if self.choosing else ("skip",)
+        index = int(column.lstrip("#") or 0) - 1
+        if not row or not 0 <= index < len(boxes):
+            return
+        self.toggle(self.model.rows[int(row)][0], boxes[index])
+
+    def toggle(self, key: Key, which: str) -> None:
+        """Tick or untick a record's Sync or Skip box, as a click does."""
+        self.model.toggle(key, which)
+        self._draw()
+
+    def ok(self) -> None:
+        chosen, skipped = self.model.result()
+        self.destroy()
+        self.done(chosen, skipped)

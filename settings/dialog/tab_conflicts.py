@@ -1,0 +1,88 @@
+"""The Conflicts and notifications tab: the conflict policy, with what each one does, and
+when stamsync shows a desktop notification."""
+
+from __future__ import annotations
+
+import functools
+import tkinter as tk
+from typing import Any
+
+import ttkbootstrap as ttk
+
+from engine import Policy
+from settings.dialog.base import PAD, Tab
+from settings.i18n import _
+
+POLICIES = (
+    (Policy.MOTHER_WINS, "The mother wins",
+     "A field changed in both the mother and a daughter gets the mother's value; the "
+     "daughter's value is kept in the history, so the run can be undone."),
+    (Policy.DAUGHTER_WINS, "The daughter wins",
+     "The daughter keeps its own value. The conflict is reported once and not again until "
+     "one side changes that field."),
+    (Policy.SKIP, "Leave it for a person",
+     "Nothing is written for that field; the conflict is reported at every run until "
+     "someone makes both sides agree."),
+)
+SWITCHES = (
+    ("on_failure", "When a sync fails (a daughter cannot be reached, a record is refused)"),
+    ("on_conflict", "When a sync meets conflicts"),
+    ("on_success", "When a sync went well"),
+)
+
+
+class ConflictsTab(Tab):
+    title = _("Conflicts and notifications")
+    sections = ("[conflicts]", "[notify]")
+
+    def __init__(self, window: Any) -> None:
+        super().__init__(window)
+        self.columnconfigure(0, weight=1)
+        ttk.Label(self, text=_("A conflict: a field was changed in a daughter since the last "
+                               "sync, and the mother has another value for it."),
+                  wraplength=760, justify="left").grid(row=0, column=0, sticky="w",
+                                                       pady=(0, PAD * 2))
+        self.policy = tk.StringVar(self)
+        self.policy_buttons = {}
+        row = 1
+        for policy, title, sentence in POLICIES:
+            button = ttk.Radiobutton(self, text=_(title), value=policy.value,
+                                     variable=self.policy)
+            button.grid(row=row, column=0, sticky="w")
+            ttk.Label(self, text=_(sentence), bootstyle="secondary", wraplength=720,
+                      justify="left").grid(row=row + 1, column=0, sticky="w",
+                                           padx=(PAD * 3, 0), pady=(0, PAD))
+            self.policy_buttons[policy.value] = button
+            row += 2
+        self.mark(("conflicts",), "policy", self.policy_buttons[Policy.MOTHER_WINS.value],
+                  row, 0)
+        self.watch(self.policy, lambda: self.document.set(
+            ("conflicts",), "policy", self.policy.get()))
+
+        ttk.Separator(self).grid(row=row + 1, column=0, sticky="ew", pady=PAD * 2)
+        ttk.Label(self, text=_("Show a desktop notification"), font="-weight bold").grid(
+            row=row + 2, column=0, sticky="w", pady=(0, PAD))
+        self.switches = {key: tk.BooleanVar(self) for key, _text in SWITCHES}
+        self.switch_checks = {}
+        for offset, (key, text) in enumerate(SWITCHES):
+            check = ttk.Checkbutton(self, text=_(text), variable=self.switches[key],
+                                    bootstyle="round-toggle")
+            check.grid(row=row + 3 + offset, column=0, sticky="w", pady=(0, PAD // 2))
+            self.switch_checks[key] = check
+            self.watch(self.switches[key], functools.partial(self._write_switch, key))
+        ttk.Label(self, text=_("One notification per run, never one per record; the same "
+                               "failure is not announced again at every interval."),
+                  bootstyle="secondary", wraplength=720, justify="left").grid(
+            row=row + 6, column=0, sticky="w", pady=(PAD, 0))
+        self.refresh()
+
+    def _write_switch(self, key: str) -> None:
+        self.document.set(("notify",), key, self.switches[key].get())
+
+    def refresh(self) -> None:
+        with self.loading():
+            self.policy.set(str(self.document.get(("conflicts",), "policy",
+                                                  Policy.MOTHER_WINS.value)))
+            defaults = {"on_failure": True, "on_conflict": True, "on_success": False}
+            for key, variable in self.switches.items():
+                variable.set(self.document.get(("notify",), key, defaults[key]) is True)

@@ -1,0 +1,155 @@
+"""The settings window: one ttkbootstrap window with a tab per part of the config, the
+problems still to fix, and Save (disabled while anything is invalid) and Cancel (writes
+nothing)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import tkinter as tk
+from pathlib import Path
+
+import ttkbootstrap as ttk
+
+import assets
+from engine import ConfigError, StamsyncError, secrets
+from settings.config import ConfigProblem
+from settings.dialog.base import PAD, Tab, Tasks
+from settings.document import ConfigDocument
+from settings.i18n import _
+
+log = logging.getLogger("stamsync")
+
+TABS = ("administrations", "data", "schedule", "conflicts", "history")
+THEME = "bootstrap-light"
+SHOWN_PROBLEMS = 4
+"""How many problems the bar under the tabs lists by name."""
+
+
+class SettingsWindow:
+    """The dialog for one config file. `run()` shows it until Save or Cancel."""
+
+    def __init__(self, path: Path, tab: str | None = None,
+                 document: ConfigDocument | None = None) -> None:
+        self.path = path
+        self.document = document if document is not None else ConfigDocument.open(path)
+        self.saved = False
+        self.root = ttk.App(title=_("stamsync settings") + f" - {path}", theme=THEME,
+                            size=(980, 700), minsize=(860, 600))
+        self.root.iconphoto(True, tk.PhotoImage(master=self.root, file=str(assets.app_png())))
+        self.root.protocol("WM_DELETE_WINDOW", self.cancel)
+        self.root.bind("<Escape>", lambda _e: self.cancel())
+        self.tasks = Tasks(self.root)
+        self.problems: list[ConfigProblem] = self.document.problems()
+        self.last_run: dt.datetime | None = None
+        """When the last sync started (from the history), for the schedule's next run."""
+        self._pending = False
+
+        self.notebook = ttk.Notebook(self.root)
+        self.notebook.pack(fill="both", expand=True, padx=PAD * 2, pady=(PAD * 2, PAD))
+        from settings.dialog import tab_admins, tab_conflicts, tab_data, tab_history, tab_schedule
+
+        self.tabs: dict[str, Tab] = {
+            "administrations": tab_admins.AdministrationsTab(self),
+            "data": tab_data.DataTab(self),
+            "schedule": tab_schedule.ScheduleTab(self),
+            "conflicts": tab_conflicts.ConflictsTab(self),
+            "history": tab_history.HistoryTab(self),
+        }
+        for page in self.tabs.values():
+            self.notebook.add(page, text=page.title)
+
+        bar = ttk.Frame(self.root, padding=(PAD * 2, 0, PAD * 2, PAD * 2))
+        bar.pack(fill="x")
+        self.problem_text = ttk.Label(bar, text="", bootstyle="danger", justify="left",
+                                      wraplength=700)
+        self.problem_text.pack(side="left", fill="x", expand=True)
+        self.save_button = ttk.Button(bar, text=_("Save"), bootstyle="primary",
+                                      command=self.save, width=10)
+        self.cancel_button = ttk.Button(bar, text=_("Cancel"), bootstyle="secondary",
+                                        command=self.cancel, width=10)
+        self.save_button.pack(side="right")
+        self.cancel_button.pack(side="right", padx=PAD)
+        if tab in self.tabs:
+            self.notebook.select(self.tabs[tab])
+        self.check()
+
+    # -- checking --------------------------------------------------------------------------
+
+    def changed(self) -> None:
+        """Something was edited: check the document once the Tk thread is idle."""
+        if not self._pending:
+            self._pending = True
+            self.root.after_idle(self.check)
+
+    def check(self) -> None:
+        self._pending = False
+        self.problems = self.document.problems()
+        for page in self.tabs.values():
+            page.show_problems(self.problems)
+            mine = [p for p in self.problems if page.owns(p)]
+            self.notebook.tab(page, text=page.title + (f"  ({len(mine)})" if mine else ""))
+        self.save_button.configure(state="disabled" if self.problems else "normal")
+        if not self.problems:
+            self.problem_text.configure(text="")
+            return
+        listed = "\n".join(f"- {p}" for p in self.problems[:SHOWN_PROBLEMS])
+        more = len(self.problems) - SHOWN_PROBLEMS
+        tail = "\n" + _("... and {n} more (see the tabs marked with a number)").format(n=more) \
+            if more > 0 else ""
+        self.problem_text.configure(
+            text=_("Fix these before saving:") + "\n" + listed + tail)
+
+    # -- closing ---------------------------------------------------------------------------
+
+    def save(self) -> None:
+        """Write the file (atomically, comments kept) and the typed passwords, then close."""
+        self.check()
+        if self.problems:
+            return
+        from settings.dialog.tab_admins import AdministrationsTab
+
+        admins = self.tabs["administrations"]
+        assert isinstance(admins, AdministrationsTab)
+        store, moves = admins.password_plan()
+        try:
+            self.document.save()
+            for old, new in moves:
+                _move_password(old, new)
+            for name, password in store.items():
+                secrets.store(name, password)
+        except (ConfigError, OSError, StamsyncError) as error:
+            self.problem_text.configure(text=_("Not saved: {error}").format(error=error))
+            return
+        except Exception as error:  # the keyring refused: the file is saved, say so
+            self.problem_text.configure(text=_(
+                "The settings are saved, but the password could not be stored in the OS "
+                "keyring ({error}). Store it with: keyring set stamsync NAME").format(error=error))
+            return
+        log.info("settings saved to %s", self.path)
+        self.saved = True
+        self.close()
+
+    def cancel(self) -> None:
+        """Close without writing anything."""
+        self.close()
+
+    def close(self) -> None:
+        self.tasks.stop()
+        self.root.update_idletasks()  # Tk's own pending work (a theme change) first
+        self.root.destroy()
+
+    def run(self) -> bool:
+        """Show the window until Save or Cancel; whether it saved."""
+        self.root.mainloop()
+        return self.saved
+
+
+def _move_password(old: str, new: str) -> None:
+    """An administration was renamed: its password is stored under the new name."""
+    try:
+        stored = secrets.password(old)
+    except StamsyncError:
+        return  # none stored under the old name
+    secrets.store(new, stored)
+    secrets.forget(old)

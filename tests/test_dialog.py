@@ -1,0 +1,327 @@
+"""The settings dialog in a real Tk on the test desktop (Xvfb), driven through its widgets'
+own API (typing into entries, ticking, pressing buttons), on configs with SQLite and ODBC
+administrations; the file written and the keyring are what the tests look at."""
+
+from __future__ import annotations
+
+import tkinter as tk
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from keyrings.alt.file import PlaintextKeyring
+
+import engine
+from engine import SelectKeys
+from settings import Config, load, save
+from settings.dialog import SettingsWindow
+from settings.dialog.records import Records, plain, shown_columns
+from settings.dialog.tab_admins import AdministrationsTab
+from settings.dialog.tab_conflicts import ConflictsTab
+from settings.dialog.tab_data import DataTab
+from settings.dialog.tab_history import HistoryTab
+from settings.dialog.tab_schedule import ScheduleTab
+from tests.books import Group, ServerBooks
+from tests.desktop import Desktop
+from tests.servers import Server
+
+COMMENT = "# our settings -- ask Els first"
+
+
+@pytest.fixture
+def display(desktop: Desktop, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DISPLAY", desktop.env["DISPLAY"])
+
+
+@pytest.fixture
+def config(group: Group) -> Path:
+    path = group.folder / "stamsync.toml"
+    save(Config(path, group.spec))
+    path.write_text(COMMENT + "\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def window(config: Path, display: None) -> Iterator[SettingsWindow]:
+    opened = SettingsWindow(config)
+    yield opened
+    if _alive(opened):
+        opened.tasks.wait()
+        opened.close()
+
+
+def _alive(window: SettingsWindow) -> bool:
+    try:
+        return bool(window.root.winfo_exists())
+    except tk.TclError:
+        return False
+
+
+def type_into(entry: Any, text: str) -> None:
+    """As a person types: clear the field, then the text."""
+    entry.delete(0, "end")
+    entry.insert(0, text)
+
+
+def settle(window: SettingsWindow) -> None:
+    """Until the events are handled and the background work they started has reported."""
+    window.root.update()
+    while window.tasks.running:
+        window.tasks.wait()
+        window.root.update()
+
+
+def tab(window: SettingsWindow, name: str, kind: type[Any]) -> Any:
+    page = window.tabs[name]
+    assert isinstance(page, kind)
+    window.notebook.select(page)
+    settle(window)
+    return page
+
+
+def saves(window: SettingsWindow) -> bool:
+    return str(window.save_button.cget("state")) == "normal"
+
+
+# -- the record list without a window ------------------------------------------------------
+
+def test_records_search_choose_and_skip() -> None:
+    rows = [(("D100",), ("Bakkerij de Vries", "Utrecht")), (("D101",), ("Café Ĳsselmeer",
+                                                                        "Lelystad")),
+            (("D102",), ("De Vries Transport", "Venlo"))]
+    records = Records(rows, chosen=["D102"], skipped=[])
+    records.search("vries")
+    assert [records.rows[i][0] for i in records.matching] == [("D100",), ("D102",)]
+    records.choose(True)
+    records.search("lelystad café")
+    assert [records.rows[i][0] for i in records.matching] == [("D101",)]
+    records.toggle(("D101",), "skip")
+    records.search("")
+    records.toggle(("D102",), "sync")
+    assert records.result() == (["D100"], ["D101"])
+    composite = Records([(("A", 1), ("x",))], chosen=[["A", 1]], skipped=[])
+    assert composite.result() == ([["A", 1]], [])
+    assert plain(7) == 7 and plain(7.0) == 7 and plain("D1 ") == "D1"
+    assert shown_columns(["code", "city", "vat", "name"], ["code"]) == ["name", "city", "vat"]
+
+
+# -- the window -------------------------------------------------------------------------------
+
+def test_a_valid_config_opens_clean_and_cancel_writes_nothing(
+        window: SettingsWindow, config: Path, keyring_file: PlaintextKeyring) -> None:
+    before = config.read_bytes()
+    assert window.problems == [] and saves(window)
+    admins = tab(window, "administrations", AdministrationsTab)
+    assert admins.name.get() == "Holding" and admins.kind.get() == "sqlite"
+    type_into(admins.name_entry, "Holding BV")
+    schedule = tab(window, "schedule", ScheduleTab)
+    schedule.day_checks["sat"].invoke()
+    settle(window)
+    window.cancel_button.invoke()
+    assert config.read_bytes() == before
+    assert keyring_file.get_password("stamsync", "Holding BV") is None
+
+
+def test_invalid_input_keeps_save_disabled_and_says_why(window: SettingsWindow,
+                                                        config: Path) -> None:
+    schedule = tab(window, "schedule", ScheduleTab)
+    type_into(schedule.entries["until"], "06:00")
+    settle(window)
+    assert not saves(window)
+    mark = schedule.marks[("[schedule]", "until")]
+    assert mark.message == "until (06:00) must be after from (07:00)."
+    assert str(mark.reason.cget("text")) == mark.message and mark.reason.winfo_ismapped()
+    assert window.notebook.tab(schedule, "text").endswith("(1)")
+    assert "until (06:00) must be after from (07:00)" in str(window.problem_text.cget("text"))
+    window.save_button.invoke()  # disabled: nothing happens
+    assert "06:00" not in config.read_text(encoding="utf-8")
+
+    type_into(schedule.entries["until"], "24:00")
+    settle(window)
+    assert saves(window) and not mark.reason.winfo_ismapped()
+    assert "07:00-24:00" in str(schedule.summary.cget("text"))
+
+    admins = tab(window, "administrations", AdministrationsTab)
+    type_into(admins.name_entry, "")
+    settle(window)
+    assert not saves(window)
+    assert admins.marks[("[mother]", "name")].message == "'name' is required."
+    type_into(admins.name_entry, "Daughter1")  # a daughter's name
+    settle(window)
+    assert "already used" in str(admins.marks[("[mother]", "name")].message) or \
+        any("already used" in p.message for p in window.problems)
+    type_into(admins.name_entry, "Holding")
+    settle(window)
+    assert saves(window)
+
+
+def test_save_keeps_comments_and_the_tray_can_load_it(window: SettingsWindow,
+                                                      config: Path) -> None:
+    schedule = tab(window, "schedule", ScheduleTab)
+    schedule.day_checks["sat"].invoke()
+    type_into(schedule.entries["every_minutes"], "30")
+    conflicts = tab(window, "conflicts", ConflictsTab)
+    conflicts.policy_buttons["skip"].invoke()
+    conflicts.switch_checks["on_success"].invoke()
+    settle(window)
+    window.save_button.invoke()
+    assert window.saved
+    text = config.read_text(encoding="utf-8")
+    assert text.startswith(COMMENT)
+    loaded = load(config)
+    assert "sat" in loaded.schedule.days and loaded.schedule.every_minutes == 30
+    assert loaded.spec.policy.value == "skip" and loaded.notify.on_success
+
+
+def test_an_odbc_daughter_its_password_to_the_keyring_only(
+        group: Group, postgres: Server, display: None,
+        keyring_file: PlaintextKeyring) -> None:
+    daughter = ServerBooks(postgres, "Noord")
+    group.daughters.append(daughter)
+    path = group.folder / "stamsync.toml"
+    save(Config(path, group.spec))
+    window = SettingsWindow(path)
+    try:
+        admins = tab(window, "administrations", AdministrationsTab)
+        admins.select(("daughters", 1))
+        assert admins.kind.get() == "driver"
+        assert admins.fields["driver"].get() == "PostgreSQL Unicode"
+        assert admins.fields["server"].get() == "127.0.0.1"
+        assert admins.fields["database"].get() == daughter.database_name
+        type_into(admins.password_entry, "geheim-42")
+        admins.test_button.invoke()
+        settle(window)
+        assert str(admins.test_result.cget("text")).startswith("Connected to PostgreSQL")
+        assert keyring_file.get_password("stamsync", "Noord") is None  # not before Save
+        window.save_button.invoke()
+    finally:
+        if _alive(window):
+            window.close()
+    text = path.read_text(encoding="utf-8")
+    assert "geheim-42" not in text and "Pwd={password}" in text
+    assert keyring_file.get_password("stamsync", "Noord") == "geheim-42"
+    assert [d.name for d in load(path).spec.daughters] == ["Daughter1", "Noord"]
+
+
+def test_a_renamed_administration_keeps_its_password(window: SettingsWindow, config: Path,
+                                                     keyring_file: PlaintextKeyring) -> None:
+    keyring_file.set_password("stamsync", "Daughter1", "s3cret")
+    admins = tab(window, "administrations", AdministrationsTab)
+    admins.select(("daughters", 0))
+    type_into(admins.name_entry, "Noord BV")
+    settle(window)
+    window.save_button.invoke()
+    assert keyring_file.get_password("stamsync", "Noord BV") == "s3cret"
+    assert keyring_file.get_password("stamsync", "Daughter1") is None
+
+
+def test_daughters_are_added_removed_and_switched_off(window: SettingsWindow, config: Path,
+                                                      tmp_path: Path) -> None:
+    admins = tab(window, "administrations", AdministrationsTab)
+    admins.add_button.invoke()
+    settle(window)
+    assert not saves(window)  # the new daughter has no database yet
+    assert admins.marks[("[[daughters]] #2", "database")].message is not None
+    (tmp_path / "zuid.db").touch()
+    type_into(admins.widgets["path"], "zuid.db")
+    type_into(admins.name_entry, "Zuid")
+    settle(window)
+    assert saves(window), window.problems
+    admins.select(("daughters", 0))
+    admins.enabled_check.invoke()
+    settle(window)
+    window.save_button.invoke()
+    spec = load(config).spec
+    assert [(d.name, d.enabled) for d in spec.daughters] == [("Daughter1", False),
+                                                             ("Zuid", True)]
+    assert 'database = "sqlite:zuid.db"' in config.read_text(encoding="utf-8")
+
+
+def test_the_data_tab_picks_from_the_mothers_catalog(window: SettingsWindow,
+                                                     config: Path) -> None:
+    data = tab(window, "data", DataTab)
+    assert "customers" in data.tables
+    assert data.key_list.checked() == ["code"]
+    assert data.fields_list.checked() == ["name", "city", "credit", "blocked"]
+    data.fields_list.toggle("city")
+    data.daughter.set("Daughter1")
+    data._show_protected()
+    data.protected_list.toggle("credit")
+    data.selection_buttons["keys"].invoke()
+    settle(window)
+    data.choose_button.invoke()
+    settle(window)
+    picker = data.picker
+    assert picker is not None
+    assert len(picker.model.rows) == 3
+    picker.search.set("ĳsselmeer")
+    assert [picker.model.rows[i][0] for i in picker.model.matching] == [("D101",)]
+    picker.all_button.invoke()
+    picker.search.set("")
+    picker.toggle(("D102",), "skip")
+    picker.ok_button.invoke()
+    settle(window)
+    window.save_button.invoke()
+    entity = load(config).spec.entities[0]
+    assert entity.fields == ("name", "credit", "blocked")
+    assert entity.select == SelectKeys(frozenset({("D101",)}))
+    assert entity.skip == frozenset({("D102",)})
+    assert load(config).spec.daughters[0].protect == {"customers": ("credit",)}
+
+
+def test_a_new_entity_from_the_catalog(window: SettingsWindow, config: Path,
+                                       group: Group) -> None:
+    group.mother.execute("CREATE TABLE items (sku TEXT, lot INTEGER, name TEXT, price "
+                         "NUMERIC, PRIMARY KEY (lot, sku))")
+    data = tab(window, "data", DataTab)
+    data.load_tables()
+    settle(window)
+    data.select("items")
+    assert not data.enabled.get()
+    data.table.set("items")
+    data._write_table()
+    settle(window)
+    assert data.key_list.checked() == ["lot", "sku"]  # the primary key, in its order
+    assert not saves(window) or window.problems == []
+    window.save_button.invoke()
+    items = load(config).spec.entities[1]
+    assert (items.name, items.table, items.key, items.fields) == (
+        "items", "items", ("lot", "sku"), None)
+
+
+def test_a_config_with_errors_opens_with_them_marked(config: Path, display: None) -> None:
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("[schedule]", "[schedule]\nevery_minute = 5"),
+                      encoding="utf-8")
+    window = SettingsWindow(config, tab="schedule")
+    try:
+        assert not saves(window)
+        assert "unknown key 'every_minute'" in str(window.problem_text.cget("text"))
+        assert "Did you mean 'every_minutes'?" in str(window.problem_text.cget("text"))
+        assert window.notebook.select() == str(window.tabs["schedule"])
+    finally:
+        window.close()
+
+
+def test_history_shows_runs_their_changes_and_a_preview(group: Group, config: Path,
+                                                        display: None) -> None:
+    first = engine.sync(load(config).spec)
+    group.mother.set("D100", name="Bakkerij de Vries & Zn")
+    window = SettingsWindow(config, tab="history")
+    try:
+        history = tab(window, "history", HistoryTab)
+        assert history.runs.get_children() == (str(first.run_id),)
+        history.show_run(first.run_id)
+        settle(window)
+        assert len(history.changes.get_children()) == 3  # three created
+        history.preview_button.invoke()
+        settle(window)
+        settle(window)
+        assert "Preview (run 2)" in str(history.status.cget("text"))
+        row = history.changes.item(history.changes.get_children()[0])["values"]
+        assert "Bakkerij de Vries \u2192 Bakkerij de Vries & Zn" in str(row[-1])
+        assert group.daughters[0].row("D100")["name"] == "Bakkerij de Vries"  # nothing written
+    finally:
+        window.close()
+
