@@ -15,6 +15,7 @@ from engine import runner
 from engine.browse import Browser, Records, browse, odbc_data_sources, odbc_drivers, test_connection
 from engine.checks import CheckReport, Problem, check
 from engine.errors import ConfigError, DatabaseError, LockHeld, StamsyncError
+from engine.i18n import N_, _
 from engine.journal import Journal
 from engine.model import (
     Administration,
@@ -72,8 +73,8 @@ def sync(spec: SyncSpec, *, dry_run: bool = False, entities: Sequence[str] = (),
          daughters: Sequence[str] = (), progress: Progress | None = None) -> RunReport:
     """Run one sync and return its report. Raises ConfigError (nothing written) when the
     config or the mother's data cannot be used, LockHeld when another sync runs."""
-    chosen_entities = _pick(spec.entities, entities, "entity", "--entity")
-    chosen_daughters = _pick(spec.daughters, daughters, "daughter", "--daughter")
+    chosen_entities = _pick(spec.entities, entities, _NO_ENTITY, "--entity")
+    chosen_daughters = _pick(spec.daughters, daughters, _NO_DAUGHTER, "--daughter")
     with locked(spec.state_path), _state(spec.state_path) as state:
         journal = Journal(state)
         journal.close_interrupted()
@@ -122,16 +123,21 @@ def _finish(journal: Journal, report: RunReport) -> None:
     try:
         journal.finish(report)
     except sqlite3.Error as error:  # the state store broke: the report still tells the user
-        report.error = report.error or (
-            f"The run could not be recorded in the state store ({error}). Free disk space or "
-            "fix the folder's permissions.")
+        report.error = report.error or _(
+            "The run could not be recorded in the state store ({error}). Free disk space or "
+            "fix the folder's permissions.").format(error=error)
         report.settle()
 
 
 _Named = TypeVar("_Named", Administration, Entity)
 
+_NO_ENTITY = N_("{option} {name}: there is no entity of that name in the config. "
+                "Known: {known}.")
+_NO_DAUGHTER = N_("{option} {name}: there is no daughter of that name in the config. "
+                  "Known: {known}.")
 
-def _pick(items: tuple[_Named, ...], names: Sequence[str], what: str,
+
+def _pick(items: tuple[_Named, ...], names: Sequence[str], unknown_message: str,
           option: str) -> tuple[_Named, ...]:
     enabled = tuple(item for item in items if item.enabled)
     if not names:
@@ -139,9 +145,8 @@ def _pick(items: tuple[_Named, ...], names: Sequence[str], what: str,
     known = {item.name.lower(): item for item in items}
     unknown = [n for n in names if n.lower() not in known]
     if unknown:
-        raise ConfigError(
-            f"{option} {unknown[0]}: there is no {what} of that name in the config. "
-            f"Known: {', '.join(item.name for item in items)}.")
+        raise ConfigError(_(unknown_message).format(
+            option=option, name=unknown[0], known=", ".join(item.name for item in items)))
     return tuple(known[n.lower()] for n in dict.fromkeys(names))
 
 
@@ -153,9 +158,9 @@ def locked(state_path: Path) -> Iterator[None]:
     try:
         lock.acquire()
     except Timeout:
-        raise LockHeld(
-            f"Another stamsync process is syncing this configuration (lock '{lock_path}'). "
-            "Wait for it to finish; nothing was written.") from None
+        raise LockHeld(_(
+            "Another stamsync process is syncing this configuration (lock '{lock}'). "
+            "Wait for it to finish; nothing was written.").format(lock=lock_path)) from None
     try:
         yield
     finally:

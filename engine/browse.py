@@ -18,6 +18,7 @@ from engine.db import Database, connect
 from engine.db.base import iterate_pages, resolve_column
 from engine.db.values import normalize, normalize_key
 from engine.errors import ConfigError
+from engine.i18n import _, ngettext
 from engine.model import Administration, Key
 from engine.runner import PAGE
 
@@ -71,8 +72,9 @@ class Browser:
         db = self.db
         catalog = db.columns(table)
         if not key:
-            raise ConfigError(
-                f"Table '{table}': choose the key column(s) first; records are listed by key.")
+            raise ConfigError(_(
+                "Table '{table}': choose the key column(s) first; records are listed by key."
+            ).format(table=table))
         keys = [resolve_column(db.administration, table, name, catalog) for name in key]
         extra = [resolve_column(db.administration, table, name, catalog) for name in shown]
         columns = keys + [c for c in dict.fromkeys(extra) if c not in keys]
@@ -90,7 +92,8 @@ class Browser:
         """One line for "Test connection": the DBMS, its version, the database, how many
         tables: "Connected to PostgreSQL 15.0.20, database 'holding': 12 tables."."""
         count = len(self.db.tables())
-        return f"Connected to {self.db.about()}: {count} table{'' if count == 1 else 's'}."
+        return ngettext("Connected to {about}: {n} table.", "Connected to {about}: {n} tables.",
+                        count).format(about=self.db.about(), n=count)
 
 
 def browse(admin: Administration) -> Browser:

@@ -12,6 +12,7 @@ from engine.db import Database, connect
 from engine.db.base import ColumnType, resolve_column
 from engine.db.dialects import TEXT_TYPES
 from engine.errors import ConfigError, DatabaseError
+from engine.i18n import _, ngettext
 from engine.layout import MotherLayout, daughter_layout, mother_layout
 from engine.model import SelectWhere, SyncSpec
 from engine.state import parked_records
@@ -57,7 +58,7 @@ def check(spec: SyncSpec) -> CheckReport:
     mother: Database | None = None
     try:
         mother = connect(spec.mother)
-        report.checked.append(f"mother '{mother_name}': connected")
+        report.checked.append(_("mother '{name}': connected").format(name=mother_name))
     except (DatabaseError, ConfigError) as error:
         report.problems.append(Problem("error", "mother", mother_name, None, str(error)))
     if mother is not None:
@@ -76,14 +77,16 @@ def check(spec: SyncSpec) -> CheckReport:
                 try:
                     layouts.append(mother_layout(mother, entity))
                     mother_types[entity.name] = mother.column_types(entity.table)
-                    report.checked.append(
-                        f"mother '{mother_name}': table '{entity.table}' for '{entity.name}'")
+                    report.checked.append(_("mother '{name}': table '{table}' for '{entity}'")
+                                          .format(name=mother_name, table=entity.table,
+                                                  entity=entity.name))
                 except (DatabaseError, ConfigError) as error:
                     report.problems.append(
                         Problem("error", "mother", mother_name, entity.name, str(error)))
     for admin in spec.daughters:
         if not admin.enabled:
-            report.checked.append(f"daughter '{admin.name}': disabled, not checked")
+            report.checked.append(
+                _("daughter '{name}': disabled, not checked").format(name=admin.name))
             continue
         try:
             db = connect(admin)
@@ -91,7 +94,7 @@ def check(spec: SyncSpec) -> CheckReport:
             report.problems.append(Problem("error", "daughter", admin.name, None, str(error)))
             continue
         with closing(db):
-            report.checked.append(f"daughter '{admin.name}': connected")
+            report.checked.append(_("daughter '{name}': connected").format(name=admin.name))
             for layout in layouts:
                 entity = layout.entity
                 named = (*layout.key, *layout.fields, *admin.protected(entity.name),
@@ -104,31 +107,39 @@ def check(spec: SyncSpec) -> CheckReport:
                 try:
                     placed = daughter_layout(db, admin, layout, spec.policy)
                     report.checked.append(
-                        f"daughter '{admin.name}': table '{layout.table}' for "
-                        f"'{layout.entity.name}'")
+                        _("daughter '{name}': table '{table}' for '{entity}'").format(
+                            name=admin.name, table=layout.table, entity=layout.entity.name))
+                    key_columns = ", ".join(placed.key)
                     if not db.unique_key(placed.table, placed.key):
                         report.problems.append(Problem(
                             "warning", "daughter", admin.name, layout.entity.name,
-                            f"Administration '{admin.name}': table '{placed.table}' has no "
-                            f"primary key or unique index on {', '.join(placed.key)}, so "
-                            "nothing in the database stops a second record with the same key "
-                            "(a person adding it by hand, say). Add a unique index on "
-                            f"({', '.join(placed.key)}) to '{placed.table}'."))
+                            _("Administration '{administration}': table '{table}' has no "
+                              "primary key or unique index on {key}, so nothing in the database "
+                              "stops a second record with the same key (a person adding it by "
+                              "hand, say). Add a unique index on ({key}) to '{table}'.").format(
+                                administration=admin.name, table=placed.table, key=key_columns)))
                     nulls, dupes = db.key_problems(placed.table, placed.key)
-                    where = f"Administration '{admin.name}': table '{placed.table}'"
                     if nulls:
                         report.problems.append(Problem(
                             "error", "daughter", admin.name, entity.name,
-                            f"{where} has {nulls} record(s) with an empty (NULL) key "
-                            f"{', '.join(placed.key)}; the sync stops for this table there "
-                            "until they have a key (or are removed)."))
+                            ngettext(
+                                "Administration '{administration}': table '{table}' has {n} "
+                                "record(s) with an empty (NULL) key {key}; the sync stops for "
+                                "this table there until they have a key (or are removed).",
+                                "Administration '{administration}': table '{table}' has {n} "
+                                "record(s) with an empty (NULL) key {key}; the sync stops for "
+                                "this table there until they have a key (or are removed).",
+                                nulls).format(administration=admin.name, table=placed.table,
+                                              n=nulls, key=key_columns)))
                     if dupes:
                         shown = "; ".join(", ".join(repr(v) for v in d) for d in dupes)
                         report.problems.append(Problem(
                             "error", "daughter", admin.name, entity.name,
-                            f"{where}: key {', '.join(placed.key)} occurs more than once: "
-                            f"{shown}. Remove or renumber the extra records; the sync stops "
-                            "for this table there until then."))
+                            _("Administration '{administration}': table '{table}': key {key} "
+                              "occurs more than once: {shown}. Remove or renumber the extra "
+                              "records; the sync stops for this table there until then.").format(
+                                administration=admin.name, table=placed.table, key=key_columns,
+                                shown=shown)))
                     theirs = db.column_types(placed.table)
                     for name in layout.fields:
                         ours = mother_types[entity.name].get(name)
@@ -137,10 +148,12 @@ def check(spec: SyncSpec) -> CheckReport:
                         if ours and said:
                             report.problems.append(Problem(
                                 "warning", "daughter", admin.name, entity.name,
-                                f"Administration '{admin.name}': column "
-                                f"'{placed.table}.{placed.names[name]}' {said} Give it the "
-                                f"mother's type ({_spelled(ours)}), or leave '{name}' out of "
-                                "`fields`."))
+                                _("Administration '{administration}': column '{column}' {said} "
+                                  "Give it the mother's type ({type}), or leave '{name}' out of "
+                                  "`fields`.").format(
+                                    administration=admin.name,
+                                    column=f"{placed.table}.{placed.names[name]}", said=said,
+                                    type=_spelled(ours), name=name)))
                 except DatabaseError as error:
                     report.problems.append(Problem(
                         "error", "daughter", admin.name, layout.entity.name, str(error)))
@@ -150,10 +163,11 @@ def check(spec: SyncSpec) -> CheckReport:
             for daughter, entity_name, key, message in parked_records(conn):
                 report.problems.append(Problem(
                     "warning", "daughter", daughter, entity_name,
-                    f"Record {list(key)} of '{entity_name}' is parked in '{daughter}' after 3 "
-                    "failed "
-                    f"runs: {message}. Fix the record in the mother (or the daughter's rule); "
-                    "it is tried again once the mother changes it."))
+                    _("Record {key} of '{entity}' is parked in '{daughter}' after 3 failed "
+                      "runs: {message}. Fix the record in the mother (or the daughter's rule); "
+                      "it is tried again once the mother changes it.").format(
+                        key=list(key), entity=entity_name, daughter=daughter,
+                        message=message)))
         finally:
             conn.close()
     return report
@@ -182,28 +196,35 @@ _TIMESTAMPS = frozenset({93, 11})
 
 
 def narrower(mother: ColumnType, daughter: ColumnType) -> str | None:
-    """What a daughter column cannot hold of the mother's values, in words, or None."""
+    """What a daughter column cannot hold of the mother's values, in words, or None: the
+    rest of a sentence that starts with the column ("column 'X.Y' ...")."""
     m, d = mother.sql_type, daughter.sql_type
     if m in TEXT_TYPES and d in TEXT_TYPES:
         if mother.size and daughter.size and daughter.size < mother.size:
-            return (f"holds at most {daughter.size} characters where the mother's holds "
-                    f"{mother.size}: a longer value is rejected for that record.")
+            return _("holds at most {size} characters where the mother's holds {mother_size}: "
+                     "a longer value is rejected for that record.").format(
+                size=daughter.size, mother_size=mother.size)
         return None
-    rounded = ("is rounded there, so it differs from the mother's at every run (a conflict "
-               "and a rewrite each time).")
     if d in _EXACT and daughter.digits is not None:
         if m in _EXACT and mother.digits is not None and daughter.digits < mother.digits:
-            return (f"keeps {daughter.digits} decimals where the mother's keeps "
-                    f"{mother.digits}: a value with more {rounded}")
+            return _("keeps {digits} decimals where the mother's keeps {mother_digits}: a value "
+                     "with more is rounded there, so it differs from the mother's at every run "
+                     "(a conflict and a rewrite each time).").format(
+                digits=daughter.digits, mother_digits=mother.digits)
         if m in _APPROXIMATE:
-            return (f"keeps {daughter.digits} decimals where the mother's is a floating-point "
-                    f"column: a value with more {rounded}")
+            return _("keeps {digits} decimals where the mother's is a floating-point column: a "
+                     "value with more is rounded there, so it differs from the mother's at every "
+                     "run (a conflict and a rewrite each time).").format(digits=daughter.digits)
     if d == _SINGLE and m != _SINGLE and (m in _APPROXIMATE or m in _EXACT):
-        return f"is single precision (about 7 digits): a value with more {rounded}"
+        return _("is single precision (about 7 digits): a value with more is rounded there, so "
+                 "it differs from the mother's at every run (a conflict and a rewrite each "
+                 "time).")
     if (m in _TIMESTAMPS and d in _TIMESTAMPS and mother.digits and daughter.digits is not None
             and daughter.digits < mother.digits):  # (a driver that does not tell: not judged)
-        return (f"keeps {daughter.digits} digits of a second where the mother's keeps "
-                f"{mother.digits}: a time with more {rounded}")
+        return _("keeps {digits} digits of a second where the mother's keeps {mother_digits}: "
+                 "a time with more is rounded there, so it differs from the mother's at every "
+                 "run (a conflict and a rewrite each time).").format(
+            digits=daughter.digits, mother_digits=mother.digits)
     return None
 
 

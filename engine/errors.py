@@ -6,18 +6,23 @@ record key) and says what to do. The command line maps the kinds to exit codes.
 
 from __future__ import annotations
 
+from engine.i18n import N_, _
+
 
 class StamsyncError(Exception):
     """Root of every error meant for a person: a short title and a message to act on."""
 
-    title = "stamsync"
+    title = N_("stamsync")
+    """The kind's own title, in English (marked for the catalog); an instance's `title` is
+    in the language chosen when it was raised."""
     exit_code = 1
 
     def __init__(self, message: str, *, title: str | None = None) -> None:
+        """`message` is said as it is (translated where it is made); `title` (or the kind's
+        own) is marked with `N_` and translated here."""
         super().__init__(message)
         self.message = message
-        if title is not None:
-            self.title = title
+        self.title = _(title if title is not None else type(self).title)
 
     def __str__(self) -> str:
         return self.message
@@ -26,14 +31,14 @@ class StamsyncError(Exception):
 class ConfigError(StamsyncError):
     """The config file, the command line or the mother's data cannot be used; nothing written."""
 
-    title = "Invalid configuration"
+    title = N_("Invalid configuration")
     exit_code = 2
 
 
 class DatabaseError(StamsyncError):
     """An administration cannot be reached, or lacks a table or column the config names."""
 
-    title = "Administration problem"
+    title = N_("Administration problem")
     exit_code = 1
 
     def __init__(self, message: str, *, administration: str, title: str | None = None) -> None:
@@ -45,12 +50,12 @@ class RecordError(StamsyncError):
     """A daughter rejected one record (constraint, type, length); the message is the
     database's own. The rest of the batch goes on; the record is tried again next run."""
 
-    title = "Record rejected"
+    title = N_("Record rejected")
     exit_code = 1
 
 
 class LockHeld(StamsyncError):
     """Another stamsync process is syncing the same config."""
 
-    title = "Sync already running"
+    title = N_("Sync already running")
     exit_code = 3

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.errors import ConfigError
+from engine.i18n import N_, _
 from engine.model import Key
 from engine.report import Action, Change, RunReport
 from engine.storage import Packs, join_parts, pack, unpack
@@ -159,9 +160,9 @@ class Journal:
         row = self.conn.execute(
             "SELECT id, status, finished_at, report FROM runs WHERE id = ?", (run_id,)).fetchone()
         if row is None:
-            raise ConfigError(
-                f"There is no run {run_id} in this state store. `stamsync history` lists the "
-                "runs there are.", title="No such run")
+            raise ConfigError(_(
+                "There is no run {run} in this state store. `stamsync history` lists the "
+                "runs there are.").format(run=run_id), title=N_("No such run"))
         report = self._report(*row)
         report.changes = list(self.changes(run_id))
         return report
@@ -186,7 +187,7 @@ class Journal:
         report.finished_at = finished_at
         if status == "interrupted":
             report.status = "failed"
-            report.error = report.error or "The run was interrupted before it finished."
+            report.error = report.error or _("The run was interrupted before it finished.")
         elif status == "running":
             report.status = "running"
         return report

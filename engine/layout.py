@@ -13,6 +13,7 @@ from engine.db import Database
 from engine.db.base import iterate_pages, resolve_column
 from engine.db.values import loose_key, same
 from engine.errors import ConfigError, DatabaseError
+from engine.i18n import N_, _, ngettext
 from engine.model import Administration, Entity, Policy, SelectKeys, SelectWhere
 from engine.plan import Rules
 
@@ -56,9 +57,9 @@ def mother_layout(db: Database, entity: Entity) -> MotherLayout:
                            for f in entity.fields)
             clash = [f for f in fields if f in key]
             if clash:
-                raise ConfigError(
-                    f"Entity '{entity.name}': field '{clash[0]}' is also a key column; "
-                    "remove it from `fields`.")
+                raise ConfigError(_(
+                    "Entity '{entity}': field '{field}' is also a key column; "
+                    "remove it from `fields`.").format(entity=entity.name, field=clash[0]))
         columns = list(key + fields)
         select_index = None
         if isinstance(entity.select, SelectWhere):
@@ -77,34 +78,43 @@ def mother_layout(db: Database, entity: Entity) -> MotherLayout:
                 marker_index = columns.index(marker)
         nulls, dupes = db.key_problems(entity.table, key)
     except DatabaseError as error:
-        raise ConfigError(f"{error} (This is the mother: nothing was synced.)",
-                          title="Mother administration problem") from error
-    where = f"Administration '{db.administration}' (mother), table '{entity.table}'"
+        raise ConfigError(_("{error} (This is the mother: nothing was synced.)").format(
+            error=error), title=N_("Mother administration problem")) from error
     if nulls:
-        raise ConfigError(
-            f"{where}: {nulls} record(s) have an empty (NULL) key column {', '.join(key)}. "
-            f"Fill in the key of those records; nothing was synced for '{entity.name}'.")
+        raise ConfigError(ngettext(
+            "Administration '{administration}' (mother), table '{table}': {n} record(s) have "
+            "an empty (NULL) key column {key}. Fill in the key of those records; nothing was "
+            "synced for '{entity}'.",
+            "Administration '{administration}' (mother), table '{table}': {n} record(s) have "
+            "an empty (NULL) key column {key}. Fill in the key of those records; nothing was "
+            "synced for '{entity}'.", nulls).format(
+            administration=db.administration, table=entity.table, n=nulls, key=", ".join(key),
+            entity=entity.name))
     if dupes:
         shown = "; ".join(", ".join(repr(v) for v in d) for d in dupes)
-        raise ConfigError(
-            f"{where}: key {', '.join(key)} is not unique; these values occur more than once: "
-            f"{shown}. Make the key unique or choose another key for '{entity.name}'; nothing "
-            "was synced for it.")
+        raise ConfigError(_(
+            "Administration '{administration}' (mother), table '{table}': key {key} is not "
+            "unique; these values occur more than once: {shown}. Make the key unique or choose "
+            "another key for '{entity}'; nothing was synced for it.").format(
+            administration=db.administration, table=entity.table, key=", ".join(key),
+            shown=shown, entity=entity.name))
     layout = MotherLayout(entity, entity.table, key, fields, tuple(columns), select_index,
                           marker_index)
     if entity.on_remove is not None and not _selects_any(db, layout):
-        raise ConfigError(
-            f"{where}: no record is selected for '{entity.name}' ({_describe(db, entity)}), "
-            f"so on_remove would mark every synced record in every daughter as removed. "
-            "Check `select` (and that the table is filled); nothing was synced.",
-            title="Nothing selected")
+        raise ConfigError(_(
+            "Administration '{administration}' (mother), table '{table}': no record is "
+            "selected for '{entity}' ({selection}), so on_remove would mark every synced "
+            "record in every daughter as removed. Check `select` (and that the table is "
+            "filled); nothing was synced.").format(
+            administration=db.administration, table=entity.table, entity=entity.name,
+            selection=_describe(db, entity)), title=N_("Nothing selected"))
     return layout
 
 
 def _describe(db: Database, entity: Entity) -> str:
     select = entity.select
     if db.count(entity.table) == 0:
-        return "the table is empty"
+        return _("the table is empty")
     if isinstance(select, SelectWhere):
         return f"select {select.column} = {select.equals!r}"
     if isinstance(select, SelectKeys):
@@ -138,10 +148,11 @@ def daughter_layout(db: Database, admin: Administration, mother: MotherLayout,
     for name in admin.protected(entity.name):  # a typo here would let stamsync overwrite
         resolve_column(db.administration, entity.table, name, catalog)
         if name.lower() not in {f.lower() for f in mother.fields}:
-            raise DatabaseError(
-                f"Administration '{admin.name}': protected field '{name}' of '{entity.name}' "
-                f"is not one of the synced fields ({', '.join(mother.fields)}); correct "
-                "`protect` in the config.", administration=admin.name)
+            raise DatabaseError(_(
+                "Administration '{administration}': protected field '{field}' of '{entity}' "
+                "is not one of the synced fields ({fields}); correct `protect` in the config."
+            ).format(administration=admin.name, field=name, entity=entity.name,
+                     fields=", ".join(mother.fields)), administration=admin.name)
 
     def spell(name: str) -> str:
         return resolve_column(db.administration, entity.table, name, catalog)

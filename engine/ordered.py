@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar
 
 from engine.db.values import normalize_key
 from engine.errors import DatabaseError
+from engine.i18n import _
 from engine.model import Key
 
 T = TypeVar("T")
@@ -91,10 +92,12 @@ class OrderedStream(Generic[T]):
                 empty = next((k for k in self._keys[self._at:] if None in k), None)
                 if empty is not None:
                     raise _empty_key(self._administration, self._where) from None
-                raise DatabaseError(
-                    f"Administration '{self._administration}', {self._where}: key "
-                    f"{self._keys[self._at]!r} is of another type than the mother's key "
-                    f"{limit!r}. Give the key column the same type in every administration.",
+                raise DatabaseError(_(
+                    "Administration '{administration}', {where}: key {key} is of another type "
+                    "than the mother's key {mother_key}. Give the key column the same type in "
+                    "every administration.").format(
+                    administration=self._administration, where=self._where,
+                    key=repr(self._keys[self._at]), mother_key=repr(limit)),
                     administration=self._administration) from None
             keys.extend(self._keys[self._at:end])
             items.extend(self._items[self._at:end])
@@ -135,15 +138,22 @@ def ensure_rising(keys: list[Key], last: Key | None, where: str, administration:
                 continue
         except TypeError:
             pass
-        what = "occurs twice" if key == before else f"came after {before!r}"
-        raise DatabaseError(
-            f"Administration '{administration}', {where}: key {key!r} {what}. The key must be "
-            "unique and of one type; fix the data or choose another key.",
-            administration=administration)
+        if key == before:
+            message = _("Administration '{administration}', {where}: key {key} occurs twice. "
+                        "The key must be unique and of one type; fix the data or choose another "
+                        "key.")
+        else:
+            message = _("Administration '{administration}', {where}: key {key} came after "
+                        "{before}. The key must be unique and of one type; fix the data or "
+                        "choose another key.")
+        raise DatabaseError(message.format(administration=administration, where=where,
+                                           key=repr(key), before=repr(before)),
+                            administration=administration)
 
 
 def _empty_key(administration: str, where: str) -> DatabaseError:
-    return DatabaseError(
-        f"Administration '{administration}', {where}: a record has an empty (NULL) key, which "
+    return DatabaseError(_(
+        "Administration '{administration}', {where}: a record has an empty (NULL) key, which "
         "stamsync cannot match to any mother record. Fill in its key or remove the record; "
-        "nothing more was synced for this table here.", administration=administration)
+        "nothing more was synced for this table here.").format(
+        administration=administration, where=where), administration=administration)

@@ -23,6 +23,7 @@ from engine.db import Database, connect
 from engine.db.base import Row, iterate_pages
 from engine.db.values import loose_key, same, same_rows
 from engine.errors import DatabaseError, StamsyncError
+from engine.i18n import N_, _
 from engine.journal import NO_CREATES, Created, Journal, Written
 from engine.layout import DaughterLayout, MotherLayout, daughter_layout, mother_layout
 from engine.model import Administration, Entity, Key, SelectKeys, SelectWhere, SyncSpec
@@ -118,10 +119,12 @@ class EntitySync:
         assert db is not None
         width = len(self.layout.key)
         pages = iterate_pages(db, self.layout.table, self.layout.columns, self.layout.key, PAGE)
-        self.rows = OrderedStream(keyed(pages, row_keys(width)), f"table '{self.layout.table}'",
+        self.rows = OrderedStream(keyed(pages, row_keys(width)),
+                                  _("table '{table}'").format(table=self.layout.table),
                                   db.administration)
         self.entries = OrderedStream(self.bases.pages(),
-                                     f"state of '{self.mother.entity.name}'", db.administration)
+                                     _("state of '{entity}'").format(
+                                         entity=self.mother.entity.name), db.administration)
         self._width = width
         self._end = width + len(self.layout.rules.fields)
         self._project = operator.itemgetter(slice(width, self._end))
@@ -528,7 +531,8 @@ class Run:
     def _entity_failed(self, daughter: Daughter, entity: Entity, error: StamsyncError) -> None:
         """A daughter problem stops this entity in this daughter; the others go on."""
         report = daughter.report
-        message = f"{entity.display_name} (table '{entity.table}'): {error}"
+        message = _("{entity} (table '{table}'): {error}").format(
+            entity=entity.display_name, table=entity.table, error=error)
         report.error = message if not report.error else f"{report.error}\n{message}"
         report.status = "attention"
 
@@ -547,9 +551,10 @@ class Run:
         marker_at = layout.marker_index  # the mother's value of the on_remove column, if any
         cut = None if len(layout.columns) == end else operator.itemgetter(slice(0, end))
         last: Key | None = None
+        named = _("table '{table}'").format(table=layout.table)
         for page in iterate_pages(mother, layout.table, layout.columns, layout.key, PAGE):
             keys = keys_of(page)
-            ensure_rising(keys, last, f"table '{layout.table}'", mother.administration)
+            ensure_rising(keys, last, named, mother.administration)
             last = keys[-1]
             skipped = 0
             if where is not None or chosen is not None or skip:
@@ -612,10 +617,11 @@ def run(spec: SyncSpec, state: sqlite3.Connection, report: RunReport,
     except sqlite3.Error as error:
         if state.in_transaction:
             state.rollback()
-        raise StamsyncError(
-            f"State store '{spec.state_path}' cannot be written ({error}); the run stopped "
+        raise StamsyncError(_(
+            "State store '{path}' cannot be written ({error}); the run stopped "
             "before touching more daughters. Free disk space or fix the folder's permissions, "
-            "then sync again.", title="State store problem") from error
+            "then sync again.").format(path=spec.state_path, error=error),
+            title=N_("State store problem")) from error
     finally:
         with contextlib.suppress(sqlite3.Error):  # a broken store was reported above
             state.execute("UPDATE journal SET status = 'unconfirmed' "

@@ -16,6 +16,7 @@ import keyring
 import keyring.errors
 
 from engine.errors import DatabaseError
+from engine.i18n import _
 
 SERVICE = "stamsync"
 _trying: dict[str, str] = {}
@@ -40,18 +41,20 @@ def password(administration: str) -> str:
     try:
         secret = keyring.get_password(SERVICE, administration)
     except keyring.errors.KeyringError as error:
-        raise DatabaseError(
-            f"Administration '{administration}': its connection asks for {{password}}, but "
-            f"the OS keyring cannot be read ({type(error).__name__}: {error}). On Linux the "
+        raise DatabaseError(_(
+            "Administration '{administration}': its connection asks for {{password}}, but "
+            "the OS keyring cannot be read ({kind}: {error}). On Linux the "
             "keyring is the Secret Service of a desktop session: run stamsync in the session "
-            "of the user who stored the password (see the README, 'Passwords').",
+            "of the user who stored the password (see the README, 'Passwords').").format(
+            administration=administration, kind=type(error).__name__, error=error),
             administration=administration) from None
     if secret is None:
-        raise DatabaseError(
-            f"Administration '{administration}': its connection asks for {{password}}, but no "
-            f"password is stored in the OS keyring for it (service '{SERVICE}', user "
-            f"'{administration}'). Store it with the keyring command installed beside "
-            f"stamsync: keyring set {SERVICE} \"{administration}\"",
+        raise DatabaseError(_(
+            "Administration '{administration}': its connection asks for {{password}}, but no "
+            "password is stored in the OS keyring for it (service '{service}', user "
+            "'{administration}'). Store it with the keyring command installed beside "
+            "stamsync: keyring set {service} \"{administration}\"").format(
+            administration=administration, service=SERVICE),
             administration=administration)
     return secret
 

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import StamsyncError
+from engine.i18n import N_, _
 
 SCHEMA_VERSION = 2
 STATE_TIMEOUT = 30
@@ -132,9 +133,9 @@ class Packs:
             row = self.conn.execute("SELECT data FROM packs WHERE id = ?",
                                     (pack_id,)).fetchone()
             if row is None:
-                raise StamsyncError(
-                    f"The state store lacks page {pack_id}; it was damaged. Move it aside to "
-                    "start afresh.", title="State store problem")
+                raise StamsyncError(_(
+                    "The state store lacks page {page}; it was damaged. Move it aside to "
+                    "start afresh.").format(page=pack_id), title=N_("State store problem"))
             value = unpack(row[0])
         self._cache[cached] = value
         if len(self._cache) > self._CACHED:
@@ -198,16 +199,20 @@ def open_state(path: Path) -> sqlite3.Connection:
         if version is not None and int(version[0]) != SCHEMA_VERSION:
             conn.close()
             newer = int(version[0]) > SCHEMA_VERSION
+            if newer:
+                message = _(
+                    "State store '{path}' was written by a newer version of stamsync (schema "
+                    "{schema}, this version reads {reads}). Install that version again, or move "
+                    "the file aside to start afresh.")
+            else:
+                message = _(
+                    "State store '{path}' was written by an earlier development version of "
+                    "stamsync (schema {schema}, this version reads {reads}). Move the file "
+                    "aside to start afresh: the next sync adopts every record that is equal on "
+                    "both sides and treats the others as conflicts under the configured policy.")
             raise StamsyncError(
-                f"State store '{path}' was written by "
-                f"{'a newer' if newer else 'an earlier development'} version of stamsync "
-                f"(schema {version[0]}, this version reads {SCHEMA_VERSION}). "
-                + ("Install that version again, or move the file aside to start afresh."
-                   if newer else
-                   "Move the file aside to start afresh: the next sync adopts every record "
-                   "that is equal on both sides and treats the others as conflicts under "
-                   "the configured policy."),
-                title="State store problem")
+                message.format(path=path, schema=version[0], reads=SCHEMA_VERSION),
+                title=N_("State store problem"))
         conn.executescript(_SCHEMA)
         if version is None:
             # OR IGNORE: another process may be creating the same store at this moment
@@ -217,7 +222,7 @@ def open_state(path: Path) -> sqlite3.Connection:
             os.chmod(path, 0o600)
         return conn
     except sqlite3.Error as error:
-        raise StamsyncError(
-            f"State store '{path}' cannot be opened ({error}). Check that the folder is "
-            "writable and the disk is not full; move a damaged file aside to start afresh.",
-            title="State store problem") from error
+        raise StamsyncError(_(
+            "State store '{path}' cannot be opened ({error}). Check that the folder is "
+            "writable and the disk is not full; move a damaged file aside to start afresh."
+        ).format(path=path, error=error), title=N_("State store problem")) from error

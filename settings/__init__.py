@@ -1,4 +1,4 @@
-"""The config file (load, validate, save). The settings dialog comes with its own issue."""
+"""The config file (load, validate, save) and, in `settings.dialog`, the settings dialog."""
 
 from settings.config import (
     Config,
@@ -6,11 +6,12 @@ from settings.config import (
     Schedule,
     dump,
     find_config,
+    language_setting,
     load,
     parse,
     save,
     state_path_for,
 )
 
-__all__ = ["Config", "Notify", "Schedule", "dump", "find_config", "load", "parse", "save",
-           "state_path_for"]
+__all__ = ["Config", "Notify", "Schedule", "dump", "find_config", "language_setting", "load",
+           "parse", "save", "state_path_for"]

@@ -33,6 +33,8 @@ from engine import (
     SelectWhere,
     SyncSpec,
 )
+from engine.i18n import N_, _, ngettext
+from engine.i18n import SETTINGS as LANGUAGE_SETTINGS
 from engine.model import Key
 
 CONFIG_NAME = "stamsync.toml"
@@ -40,7 +42,7 @@ ENV_VAR = "STAMSYNC_CONFIG"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 BUILT_IN_ENTITIES = {"customers": "Debiteuren", "suppliers": "Crediteuren", "items": "Artikelen"}
 
-_TOP = ("mother", "daughters", "entities", "schedule", "conflicts", "notify")
+_TOP = ("mother", "daughters", "entities", "schedule", "conflicts", "notify", "interface")
 _TIMEOUTS = ("connect_timeout", "query_timeout")
 _MOTHER = ("name", "database", *_TIMEOUTS)
 _DAUGHTER = ("name", "database", "enabled", "protect", *_TIMEOUTS)
@@ -48,6 +50,9 @@ MAX_TIMEOUT = 3600
 _ENTITY = ("label", "table", "key", "fields", "select", "skip", "on_remove", "enabled")
 _SCHEDULE = ("days", "from", "until", "every_minutes")
 _NOTIFY = ("on_failure", "on_conflict", "on_success")
+_INTERFACE = ("language",)
+WHOLE_FILE = N_("the file")
+"""Where a problem of the file as a whole is (sections are named as the file spells them)."""
 
 
 @dataclass(frozen=True)
@@ -61,7 +66,8 @@ class ConfigProblem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.where}: {self.message}"
+        where = _(self.where) if self.where == WHOLE_FILE else self.where
+        return f"{where}: {self.message}"
 
 
 class ConfigProblems(ConfigError):
@@ -70,7 +76,9 @@ class ConfigProblems(ConfigError):
 
     def __init__(self, path: Path, problems: list[ConfigProblem]) -> None:
         lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"{path} has {len(problems)} problem(s):\n{lines}")
+        n = len(problems)
+        summary = ngettext("{path} has {n} problem(s):", "{path} has {n} problem(s):", n)
+        super().__init__(summary.format(path=path, n=n) + f"\n{lines}")
         self.problems = tuple(problems)
 
 
@@ -98,6 +106,8 @@ class Config:
     spec: SyncSpec
     schedule: Schedule = field(default_factory=Schedule)
     notify: Notify = field(default_factory=Notify)
+    language: str = "auto"
+    """`[interface] language`: "auto" (the operating system's), "en" or "nl"."""
 
 
 def find_config(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -117,16 +127,29 @@ def state_path_for(config_path: Path) -> Path:
     return config_path.with_name(config_path.stem + ".state.db")
 
 
+def language_setting(path: Path) -> str:
+    """The file's `[interface] language`, read before the file is checked (so that its
+    problems are told in that language): "auto" when it has none, or cannot be read."""
+    try:
+        interface = tomlkit.parse(path.read_text(encoding="utf-8")).get("interface", {})
+        value = interface.get("language", "auto") if isinstance(interface, Mapping) else "auto"
+    except (OSError, UnicodeDecodeError, ParseError):
+        return "auto"
+    return str(value) if value in LANGUAGE_SETTINGS else "auto"
+
+
 def load(path: str | os.PathLike[str]) -> Config:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(
-            f"{path}: no config file there. Point --config at yours, or start from the example "
-            "in the README's config section (`stamsync demo` writes one too).") from None
+        raise ConfigError(_(
+            "{path}: no config file there. Point --config at yours, or start from the example "
+            "in the README's config section (`stamsync demo` writes one too).").format(
+                path=path)) from None
     except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: cannot be read ({error}).") from error
+        raise ConfigError(_("{path}: cannot be read ({error}).").format(
+            path=path, error=error)) from error
     return parse(text, path)
 
 
@@ -134,7 +157,8 @@ def parse(text: str, path: Path) -> Config:
     try:
         data = tomlkit.parse(text).unwrap()
     except ParseError as error:
-        raise ConfigError(f"{path}: not valid TOML: {error}. Fix the line it names.") from None
+        raise ConfigError(_("{path}: not valid TOML: {error}. Fix the line it names.").format(
+            path=path, error=error)) from None
     reader = _Reader(path)
     config = reader.config(data)
     if reader.problems or config is None:
@@ -158,17 +182,16 @@ class _Reader:
     def table(self, data: Any, where: str, allowed: tuple[str, ...],
               required: tuple[str, ...] = ()) -> dict[str, Any]:
         if not isinstance(data, Mapping):
-            self.fail(where, f"must be a table, found {_kind(data)}.")
+            self.fail(where, _("must be a table, found {kind}.").format(kind=_kind(data)))
             return {}
         for name in data:
             if name not in allowed:
-                close = difflib.get_close_matches(name, allowed, n=1)
-                hint = f" Did you mean '{close[0]}'?" if close else (
-                    f" Allowed here: {', '.join(allowed)}.")
-                self.fail(where, f"unknown key '{name}'.{hint}", name)
+                hint = _did_you_mean(name, allowed) or " " + _("Allowed here: {keys}.").format(
+                    keys=", ".join(allowed))
+                self.fail(where, _("unknown key '{name}'.").format(name=name) + hint, name)
         for name in required:
             if name not in data:
-                self.fail(where, f"'{name}' is required.", name)
+                self.fail(where, _("'{name}' is required.").format(name=name), name)
         return dict(data)
 
     def text(self, data: Mapping[str, Any], name: str, where: str,
@@ -177,14 +200,16 @@ class _Reader:
         if value is None:
             return None
         if not isinstance(value, str) or not value.strip():
-            self.fail(where, f"'{name}' must be non-empty text, found {_kind(value)}.", name)
+            self.fail(where, _("'{name}' must be non-empty text, found {kind}.").format(
+                name=name, kind=_kind(value)), name)
             return None
         return value.strip()
 
     def flag(self, data: Mapping[str, Any], name: str, where: str, default: bool) -> bool:
         value = data.get(name, default)
         if not isinstance(value, bool):
-            self.fail(where, f"'{name}' must be true or false, found {_kind(value)}.", name)
+            self.fail(where, _("'{name}' must be true or false, found {kind}.").format(
+                name=name, kind=_kind(value)), name)
             return default
         return value
 
@@ -196,24 +221,25 @@ class _Reader:
             value = [value]
         if (not isinstance(value, list) or not value
                 or not all(isinstance(v, str) and v.strip() for v in value)):
-            self.fail(where, f"'{name}' must be a non-empty list of column names.", name)
+            self.fail(where, _("'{name}' must be a non-empty list of column names.").format(
+                name=name), name)
             return None
         if len(set(value)) != len(value):
-            self.fail(where, f"'{name}' lists a column twice.", name)
+            self.fail(where, _("'{name}' lists a column twice.").format(name=name), name)
         return tuple(v.strip() for v in value)
 
     # -- sections --------------------------------------------------------------------------
 
     def config(self, data: dict[str, Any]) -> Config | None:
-        data = self.table(data, "the file", _TOP, required=("mother", "daughters", "entities"))
+        data = self.table(data, WHOLE_FILE, _TOP, required=("mother", "daughters", "entities"))
         mother = self.administration(data.get("mother", {}), "[mother]", _MOTHER)
         daughters_data = data.get("daughters", [])
         if not isinstance(daughters_data, list):
-            self.fail("[[daughters]]", "must be an array of tables ([[daughters]] sections).",
+            self.fail("[[daughters]]", _("must be an array of tables ([[daughters]] sections)."),
                       "daughters")
             daughters_data = []
         elif not daughters_data and "daughters" in data:
-            self.fail("[[daughters]]", "at least one daughter is required.", "daughters")
+            self.fail("[[daughters]]", _("at least one daughter is required."), "daughters")
         daughters = [self.administration(d, f"[[daughters]] #{i + 1}", _DAUGHTER)
                      for i, d in enumerate(daughters_data)]
         entities = self.entities(data.get("entities", {}))
@@ -221,13 +247,14 @@ class _Reader:
         policy = self.policy(data.get("conflicts", {}))
         schedule = self.schedule(data.get("schedule"))
         notify = self.notify(data.get("notify", {}))
+        language = self.language(data.get("interface", {}))
         if self.problems or mother is None or any(d is None for d in daughters):
             return None
         spec = SyncSpec(
             mother=mother, daughters=tuple(d for d in daughters if d is not None),
             entities=tuple(entities), state_path=state_path_for(self.path.resolve()),
             policy=policy)
-        return Config(self.path, spec, schedule, notify)
+        return Config(self.path, spec, schedule, notify, language)
 
     def administration(self, data: Any, where: str,
                        allowed: tuple[str, ...]) -> Administration | None:
@@ -240,8 +267,8 @@ class _Reader:
         protect: dict[str, tuple[str, ...]] = {}
         raw = data.get("protect", {})
         if not isinstance(raw, Mapping):
-            self.fail(where, "'protect' must be a table such as "
-                             "{ customers = [\"credit_limit\"] }.", "protect")
+            self.fail(where, _("'protect' must be a table such as "
+                               "{ customers = [\"credit_limit\"] }."), "protect")
         else:
             for entity in raw:
                 names = self.names(raw, entity, f"{where} protect")
@@ -256,21 +283,23 @@ class _Reader:
     def seconds(self, data: Mapping[str, Any], name: str, where: str, default: int) -> int:
         value = data.get(name, default)
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_TIMEOUT:
-            self.fail(where, f"'{name}' must be a whole number of seconds from 1 to "
-                             f"{MAX_TIMEOUT}, found {value!r}.", name)
+            self.fail(where, _("'{name}' must be a whole number of seconds from 1 to "
+                               "{maximum}, found {value}.").format(
+                                   name=name, maximum=MAX_TIMEOUT, value=repr(value)), name)
             return default
         return value
 
     def database(self, value: str, where: str) -> str | None:
         password = _PASSWORD.search(value)
         if password:
-            self.fail(where, "the database string holds a password. Write Pwd={password} "
-                             "instead; stamsync fills it from the OS keyring.", "database")
+            self.fail(where, _("the database string holds a password. Write Pwd={password} "
+                               "instead; stamsync fills it from the OS keyring."), "database")
         kind, sep, target = value.partition(":")
         if not sep or kind not in ("sqlite", "odbc") or not target.strip():
             shown = _PASSWORD.sub(lambda m: f"{m.group(1)}=***", value)
-            self.fail(where, f"'database' = '{shown}' must be 'sqlite:PATH' or "
-                             "'odbc:DSN=...' / 'odbc:Driver={...};...'.", "database")
+            self.fail(where, _("'database' = '{shown}' must be 'sqlite:PATH' or "
+                               "'odbc:DSN=...' / 'odbc:Driver={{...}};...'.").format(
+                                   shown=shown), "database")
             return None
         if password:
             return None
@@ -293,24 +322,26 @@ class _Reader:
                 continue
             folded = admin.name.lower()
             if folded in seen:
-                self.fail(where, f"name '{admin.name}' is already used by {seen[folded]}; "
-                                 "each administration needs its own name.", "name")
+                self.fail(where, _("name '{name}' is already used by {where}; "
+                                   "each administration needs its own name.").format(
+                                       name=admin.name, where=seen[folded]), "name")
             seen.setdefault(folded, where)
             if admin.database in databases:
-                self.fail(where, f"database '{admin.database}' is also {databases[admin.database]}"
-                                 "; an administration cannot be synced into itself.", "database")
+                self.fail(where, _("database '{database}' is also {where}; an administration "
+                                   "cannot be synced into itself.").format(
+                                       database=admin.database,
+                                       where=databases[admin.database]), "database")
             databases.setdefault(admin.database, where)
             for entity in admin.protect:
                 if entity not in known_entities:
-                    close = difflib.get_close_matches(entity, list(known_entities), n=1)
-                    hint = f" Did you mean '{close[0]}'?" if close else ""
-                    self.fail(f"{where} protect", f"entity '{entity}' is not in [entities].{hint}",
-                              entity)
+                    hint = _did_you_mean(entity, list(known_entities))
+                    self.fail(f"{where} protect", _("entity '{entity}' is not in [entities].")
+                              .format(entity=entity) + hint, entity)
 
     def entities(self, data: Any) -> list[Entity]:
         if not isinstance(data, Mapping) or not data:
-            self.fail("[entities]", "at least one entity is required, e.g. [entities.customers] "
-                                    "with table and key.", "entities")
+            self.fail("[entities]", _("at least one entity is required, e.g. "
+                                      "[entities.customers] with table and key."), "entities")
             return []
         return [e for name, raw in data.items()
                 if (e := self.entity(name, raw, f"[entities.{name}]")) is not None]
@@ -329,8 +360,8 @@ class _Reader:
         if fields and key:
             both = [f for f in fields if f.lower() in {k.lower() for k in key}]
             if both:
-                self.fail(where, f"'{both[0]}' is in both key and fields; remove it from fields.",
-                          "fields")
+                self.fail(where, _("'{name}' is in both key and fields; remove it from "
+                                   "fields.").format(name=both[0]), "fields")
         if table is None or key is None or select is None:
             return None
         return Entity(name=name, table=table, key=key, fields=fields, label=label, select=select,
@@ -345,8 +376,8 @@ class _Reader:
         if isinstance(value, Mapping):
             pair = self.column_and(value, "equals", f"{where} select")
             return SelectWhere(*pair) if pair else None
-        self.fail(where, 'select must be "all", { column = "VVSYNC", equals = "J" } or '
-                         '{ keys = ["D100", "D101"] }.', "select")
+        self.fail(where, _('select must be "all", { column = "VVSYNC", equals = "J" } or '
+                           '{ keys = ["D100", "D101"] }.'), "select")
         return None
 
     def column_and(self, value: Mapping[str, Any], other: str,
@@ -355,20 +386,24 @@ class _Reader:
         self.table(value, where, ("column", other), required=("column", other))
         column = value.get("column")
         if not isinstance(column, str) or not column.strip():
-            self.fail(where, "'column' must be a column name.", "column")
+            self.fail(where, _("'column' must be a column name."), "column")
             return None
         return column.strip(), value.get(other)
 
     def keys(self, value: Any, width: int, where: str) -> list[Key]:
         if not isinstance(value, list):
-            self.fail(where, f"must be a list of keys, found {_kind(value)}.")
+            self.fail(where, _("must be a list of keys, found {kind}.").format(
+                kind=_kind(value)))
             return []
         keys: list[Key] = []
         for item in value:
             key = tuple(item) if isinstance(item, list) else (item,)
             if len(key) != width or not all(isinstance(v, (str, int)) for v in key):
-                shape = "a plain value" if width == 1 else f"a list of {width} values"
-                self.fail(where, f"{item!r} is not a key: each key is {shape}.")
+                wrong = (_("{item} is not a key: each key is a plain value.") if width == 1
+                         else ngettext("{item} is not a key: each key is a list of {n} value.",
+                                       "{item} is not a key: each key is a list of {n} values.",
+                                       width))
+                self.fail(where, wrong.format(item=repr(item), n=width))
                 continue
             keys.append(key)
         return keys
@@ -379,7 +414,7 @@ class _Reader:
         if isinstance(value, Mapping):
             pair = self.column_and(value, "value", f"{where} on_remove")
             return MarkRemoved(*pair) if pair else None
-        self.fail(where, 'on_remove must be "keep" or { column = "blocked", value = 1 }.',
+        self.fail(where, _('on_remove must be "keep" or { column = "blocked", value = 1 }.'),
                   "on_remove")
         return None
 
@@ -390,10 +425,10 @@ class _Reader:
             return Policy(value)
         except ValueError:
             choices = [p.value for p in Policy]
-            close = difflib.get_close_matches(str(value), choices, n=1)
-            hint = f" Did you mean '{close[0]}'?" if close else ""
-            self.fail("[conflicts]", f"policy '{value}' does not exist; choose one of "
-                                     f"{', '.join(choices)}.{hint}", "policy")
+            hint = _did_you_mean(str(value), choices)
+            self.fail("[conflicts]", _("policy '{value}' does not exist; choose one of "
+                                       "{choices}.").format(value=value, choices=", ".join(choices))
+                      + hint, "policy")
             return Policy.MOTHER_WINS
 
     def schedule(self, data: Any) -> Schedule:
@@ -404,19 +439,21 @@ class _Reader:
         defaults = Schedule()
         days = data.get("days", list(defaults.days))
         if not isinstance(days, list) or not days:
-            self.fail(where, "days must list at least one day, e.g. [\"mon\", \"tue\"].", "days")
+            self.fail(where, _("days must list at least one day, e.g. [\"mon\", \"tue\"]."),
+                      "days")
             days = list(defaults.days)
         bad = [d for d in days if d not in DAYS]
         if bad:
-            self.fail(where, f"day '{bad[0]}' is not one of {', '.join(DAYS)}.", "days")
+            self.fail(where, _("day '{day}' is not one of {days}.").format(
+                day=bad[0], days=", ".join(DAYS)), "days")
         start = self.clock(data, "from", where, "07:00")
         until = self.clock(data, "until", where, "19:00", allow_24=True)
         if isinstance(start, dt.time) and isinstance(until, dt.time) and until <= start:
-            self.fail(where, f"until ({_hhmm(until)}) must be after from ({_hhmm(start)}).",
-                      "until")
+            self.fail(where, _("until ({until}) must be after from ({start}).").format(
+                until=_hhmm(until), start=_hhmm(start)), "until")
         every = data.get("every_minutes", defaults.every_minutes)
         if not isinstance(every, int) or isinstance(every, bool) or not 1 <= every <= 1440:
-            self.fail(where, "every_minutes must be a whole number from 1 to 1440.",
+            self.fail(where, _("every_minutes must be a whole number from 1 to 1440."),
                       "every_minutes")
             every = defaults.every_minutes
         return Schedule(
@@ -436,8 +473,9 @@ class _Reader:
                 return dt.time.fromisoformat(value)
             except ValueError:
                 pass
-        self.fail(where, f"{name} = {value!r} must be a time \"HH:MM\" (00:00-23:59"
-                         f"{', or 24:00' if allow_24 else ''}).", name)
+        wrong = (_("{name} = {value} must be a time \"HH:MM\" (00:00-23:59, or 24:00).")
+                 if allow_24 else _("{name} = {value} must be a time \"HH:MM\" (00:00-23:59)."))
+        self.fail(where, wrong.format(name=name, value=repr(value)), name)
         return None
 
     def notify(self, data: Any) -> Notify:
@@ -448,13 +486,30 @@ class _Reader:
         return Notify(**flags)
 
 
+    def language(self, data: Any) -> str:
+        data = self.table(data, "[interface]", _INTERFACE)
+        value = data.get("language", "auto")
+        if value not in LANGUAGE_SETTINGS:
+            self.fail("[interface]", _("language '{value}' is not one of {choices}.").format(
+                value=value, choices=", ".join(LANGUAGE_SETTINGS)), "language")
+            return "auto"
+        return str(value)
+
+
+def _did_you_mean(name: str, choices: Any) -> str:
+    """" Did you mean 'x'?" for the choice closest to `name`, or "" when none is close."""
+    close = difflib.get_close_matches(name, choices, n=1)
+    return " " + _("Did you mean '{name}'?").format(name=close[0]) if close else ""
+
+
 def _kind(value: Any) -> str:
+    """What a wrong value is, for "found ...": "text 'x'", "number 5", "true", "list"."""
     if isinstance(value, str):
-        return f"text '{value}'"
+        return _("text '{value}'").format(value=value)
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, (int, float)):
-        return f"number {value}"
+        return _("number {value}").format(value=value)
     return type(value).__name__
 
 
@@ -506,6 +561,7 @@ def dump(config: Config, path: Path | None = None) -> str:
     doc["notify"] = {"on_failure": config.notify.on_failure,
                      "on_conflict": config.notify.on_conflict,
                      "on_success": config.notify.on_success}
+    doc["interface"] = {"language": config.language}
     return tomlkit.dumps(doc)
 
 
@@ -539,7 +595,7 @@ def atomic_write(target: Path, text: str) -> None:
 
 
 def relative_database(database: str, base: Path) -> str:
-    kind, _, target = database.partition(":")
+    kind, _sep, target = database.partition(":")
     if kind != "sqlite":
         return database
     try:

@@ -18,8 +18,10 @@ from tomlkit.exceptions import ParseError
 from tomlkit.items import AoT, Table
 
 from engine import ConfigError
+from engine.i18n import _
 from settings.config import (
     BUILT_IN_ENTITIES,
+    WHOLE_FILE,
     Config,
     ConfigProblem,
     ConfigProblems,
@@ -58,13 +60,14 @@ class ConfigDocument:
         except FileNotFoundError:
             return cls.new(path)
         except (OSError, UnicodeDecodeError) as error:
-            raise ConfigError(f"{path}: cannot be read ({error}).") from error
+            raise ConfigError(_("{path}: cannot be read ({error}).").format(
+                path=path, error=error)) from error
         try:
             return cls(path, tomlkit.parse(text))
         except ParseError as error:
-            raise ConfigError(
-                f"{path}: not valid TOML: {error}. Fix that line in a text editor, or move "
-                "the file aside to start afresh.") from None
+            raise ConfigError(_(
+                "{path}: not valid TOML: {error}. Fix that line in a text editor, or move "
+                "the file aside to start afresh.").format(path=path, error=error)) from None
 
     @classmethod
     def new(cls, path: Path) -> ConfigDocument:
@@ -91,8 +94,8 @@ class ConfigDocument:
                                        if name == "entities" else tomlkit.table())
             table = self.document[name]
         if not isinstance(table, Table):
-            raise ConfigError(f"{self.path}: {label(where)} must be a table; fix it in a text "
-                              "editor.")
+            raise ConfigError(_("{path}: {section} must be a table; fix it in a text "
+                                "editor.").format(path=self.path, section=label(where)))
         return table
 
     def get(self, where: Where, key: str, default: Any = None) -> Any:
@@ -138,8 +141,8 @@ class ConfigDocument:
             self.document["daughters"] = daughters
             daughters = self.document["daughters"]
         if not isinstance(daughters, AoT):
-            raise ConfigError(f"{self.path}: daughters must be [[daughters]] sections; fix it "
-                              "in a text editor.")
+            raise ConfigError(_("{path}: daughters must be [[daughters]] sections; fix it "
+                                "in a text editor.").format(path=self.path))
         return daughters
 
     def add_daughter(self, name: str) -> int:
@@ -177,7 +180,7 @@ class ConfigDocument:
         except ConfigProblems as error:
             return list(error.problems)
         except ConfigError as error:
-            return [ConfigProblem("the file", None, str(error))]
+            return [ConfigProblem(WHOLE_FILE, None, str(error))]
         return []
 
     def config(self) -> Config:

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from engine.i18n import N_, _, ngettext
 from settings.config import DAYS, Schedule
 
 DAY_NAMES = DAYS
+DAY_ABBREVIATIONS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
+"""The days as a person reads them, Monday first (shown with `_()`; not strftime's "%a",
+which follows the C locale, not the chosen language)."""
 
 
 def in_window(rules: Schedule, now: dt.datetime) -> bool:
@@ -58,7 +62,7 @@ def window_start(rules: Schedule, now: dt.datetime) -> dt.datetime:
     all day (00:00-24:00), the first of the listed days in a row before it."""
     day = now.date()
     if rules.start == dt.time(0) and rules.until is None:
-        for _ in range(7):
+        for _day in range(7):
             before = day - dt.timedelta(days=1)
             if DAY_NAMES[before.weekday()] not in rules.days:
                 break
@@ -66,19 +70,19 @@ def window_start(rules: Schedule, now: dt.datetime) -> dt.datetime:
     return _local(day, rules.start, now)
 
 
-def when(moment: dt.datetime, now: dt.datetime) -> str:
-    """A moment as a person reads it next to `now`: "10:30", "tomorrow 07:00", "Mon 07:00"
-    (within a week), else the date."""
+def when(moment: dt.datetime, now: dt.datetime, today: bool = False) -> str:
+    """A moment as a person reads it next to `now`: "10:30" ("today 10:30" with `today`),
+    "tomorrow 07:00", "Mon 07:00" (within a week), else the date."""
     days = (moment.date() - now.date()).days
     clock = moment.strftime("%H:%M")
     if days == 0:
-        return clock
+        return _("today {time}").format(time=clock) if today else clock
     if days == 1:
-        return f"tomorrow {clock}"
+        return _("tomorrow {time}").format(time=clock)
     if days == -1:
-        return f"yesterday {clock}"
+        return _("yesterday {time}").format(time=clock)
     if -6 <= days <= 6:
-        return f"{moment.strftime('%a')} {clock}"
+        return f"{_(DAY_ABBREVIATIONS[moment.weekday()])} {clock}"
     return f"{moment.strftime('%Y-%m-%d')} {clock}"
 
 
@@ -87,17 +91,21 @@ def describe(rules: Schedule, now: dt.datetime, last: dt.datetime | None = None)
     "Weekdays 07:00-19:00, every 15 minutes; next run today 10:30"."""
     days = set(rules.days)
     if days == set(DAYS):
-        which = "Every day"
+        which = _("Every day")
     elif days == set(DAYS[:5]):
-        which = "Weekdays"
+        which = _("Weekdays")
     elif days == set(DAYS[5:]):
-        which = "Weekends"
+        which = _("Weekends")
     else:
-        which = ", ".join(d.capitalize() for d in DAYS if d in days)
+        which = ", ".join(_(DAY_ABBREVIATIONS[i]) for i, d in enumerate(DAYS) if d in days)
+        which = which[:1].upper() + which[1:]  # it starts the line ("ma, wo" -> "Ma, wo")
     until = "24:00" if rules.until is None else rules.until.strftime("%H:%M")
-    every = ("every hour" if rules.every_minutes == 60 else
-             f"every {rules.every_minutes} minutes" if rules.every_minutes != 1 else
-             "every minute")
+    n = rules.every_minutes
+    every = (_("every hour") if n == 60 else
+             ngettext("every minute", "every {n} minutes", n).format(n=n))
     due = next_run(rules, now, last)
-    ahead = "next run at once" if due <= now else f"next run {when(due, now)}"
-    return f"{which} {rules.start.strftime('%H:%M')}-{until}, {every}; {ahead}"
+    ahead = (_("next run at once") if due <= now else
+             _("next run {when}").format(when=when(due, now, today=True)))
+    return _("{days} {start}-{until}, {every}; {next_run}").format(
+        days=which, start=rules.start.strftime("%H:%M"), until=until, every=every,
+        next_run=ahead)

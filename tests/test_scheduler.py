@@ -308,7 +308,7 @@ def test_a_mother_that_cannot_be_reached_is_tried_again_at_the_next_interval(
 def test_the_schedule_in_words() -> None:
     monday_ten = at(MONDAY, "10:00")
     assert describe(WEEKDAYS, monday_ten, at(MONDAY, "09:50")) == (
-        "Weekdays 07:00-19:00, every 15 minutes; next run 10:05")
+        "Weekdays 07:00-19:00, every 15 minutes; next run today 10:05")
     assert describe(WEEKDAYS, monday_ten) == (
         "Weekdays 07:00-19:00, every 15 minutes; next run at once")
     weekend = dataclasses.replace(WEEKDAYS, days=("sat", "sun"), until=None, every_minutes=60)

@@ -20,7 +20,7 @@ from engine import RunReport
 from settings import Config, save
 from settings.schedule import when
 from tests.books import Group
-from tests.desktop import Desktop, wait_for
+from tests.desktop import STAMSYNC, Desktop, wait_for
 from tray import autostart
 from tray.cli import main
 from tray.scheduler import Pause
@@ -197,17 +197,26 @@ def test_without_a_desktop_the_tray_points_to_run(argv: list[str], config: Path,
     assert "no desktop session" in err and "`stamsync run`" in err
 
 
-def test_without_a_config_the_tray_says_how_to_make_one(
-        tmp_path: Path, desktop: Desktop, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
-    """Also as a notification: started at login or by a click, there is no terminal."""
-    for key, value in desktop.env.items():
-        monkeypatch.setenv(key, value)
+def test_without_a_config_the_tray_opens_the_settings_and_says_when_none_was_saved(
+        tmp_path: Path, desktop: Desktop) -> None:
+    """The first start: the settings dialog opens to make the config; closed without saving,
+    the tray says so, also as a notification (started at login there is no terminal)."""
     before = len(desktop.notifications())
     missing = tmp_path / "nothing-here.toml"
-    assert main(["tray", "--config", str(missing)]) == 2
-    err = capsys.readouterr().err
-    assert str(missing) in err and "stamsync demo" in err
+    tray = subprocess.Popen([STAMSYNC, "tray", "--config", str(missing)],
+                            env={**os.environ, **desktop.env}, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        window = wait_for("the settings window", lambda: desktop.run(
+            "xdotool", "search", "--onlyvisible", "--name", missing.name, check=False).split())[0]
+        desktop.run("xdotool", "windowfocus", "--sync", window, "key", "Escape")
+        _, err = tray.communicate(timeout=60)
+    finally:
+        if tray.poll() is None:
+            tray.kill()
+    assert tray.returncode == 2
+    assert "No config yet" in err and str(missing) in err
+    assert not missing.exists()
     shown = wait_for("the notification", lambda: desktop.notifications()[before:])
     assert shown[0]["summary"] == "stamsync: No config yet"
     assert str(missing) in shown[0]["body"]

@@ -22,6 +22,7 @@ from typing import Any
 import assets
 import engine
 from engine import StamsyncError
+from engine.i18n import N_, _
 from tray import autostart, desktop
 from tray.instance import Stopper, instance_lock
 from tray.logs import log_folder, start_logging
@@ -34,7 +35,7 @@ log = logging.getLogger("stamsync")
 
 ICON_SIZE = 64
 """The size handed to pystray; the tray host scales it to its own."""
-PAUSES = (("For 30 minutes", 30), ("For 2 hours", 120), ("Until resumed", None))
+PAUSES = ((N_("For 30 minutes"), 30), (N_("For 2 hours"), 120), (N_("Until resumed"), None))
 
 
 class TrayApp:
@@ -76,28 +77,31 @@ class TrayApp:
 
         item, separator = pystray.MenuItem, pystray.Menu.SEPARATOR
 
-        def running(_: Any) -> bool:
+        def running(menu_item: Any) -> bool:
             return not self.stopping
 
-        pauses = [item(text, self._pause_action(minutes)) for text, minutes in PAUSES]
+        pauses = [item(said(text), self._pause_action(minutes)) for text, minutes in PAUSES]
         return pystray.Menu(
-            item("Sync now", self._sync_now, default=True,
-                 enabled=lambda _: running(_) and not self.worker.busy),
-            item("Pause", pystray.Menu(*pauses),
-                 enabled=lambda _: running(_) and not self._paused()),
-            item("Resume", self._resume, enabled=lambda _: running(_) and self._paused()),
+            item(said(N_("Sync now")), self._sync_now, default=True,
+                 enabled=lambda i: running(i) and not self.worker.busy),
+            item(said(N_("Pause")), pystray.Menu(*pauses),
+                 enabled=lambda i: running(i) and not self._paused()),
+            item(said(N_("Resume")), self._resume,
+                 enabled=lambda i: running(i) and self._paused()),
             separator,
-            item(lambda _: self.look().last, None, enabled=False),
-            item(lambda _: self.look().ahead, None, enabled=False),
+            item(lambda i: self.look().last, None, enabled=False),
+            item(lambda i: self.look().ahead, None, enabled=False),
             separator,
-            item("Settings...", self._settings, enabled=lambda _: desktop.dialog_available()),
-            item("History...", self._history, enabled=lambda _: desktop.dialog_available()),
-            item("Open log folder", self._open_logs,
-                 enabled=lambda _: desktop.folder_opener() is not None),
-            item("Start at login", self._toggle_autostart, checked=lambda _: self.autostart_on,
-                 enabled=sys.platform != "darwin"),
+            item(said(N_("Settings...")), self._settings,
+                 enabled=lambda i: desktop.dialog_available()),
+            item(said(N_("History...")), self._history,
+                 enabled=lambda i: desktop.dialog_available()),
+            item(said(N_("Open log folder")), self._open_logs,
+                 enabled=lambda i: desktop.folder_opener() is not None),
+            item(said(N_("Start at login")), self._toggle_autostart,
+                 checked=lambda i: self.autostart_on, enabled=sys.platform != "darwin"),
             separator,
-            item("Quit", self._quit, enabled=running),
+            item(said(N_("Quit")), self._quit, enabled=running),
         )
 
     def refresh(self) -> None:
@@ -174,13 +178,14 @@ class TrayApp:
         self._poke.set()
 
     def _settings(self, icon: Any, item: Any) -> None:
-        self._guard("Settings", lambda: desktop.open_settings(self.config_path))
+        self._guard(_("Settings..."), lambda: desktop.open_settings(self.config_path))
 
     def _history(self, icon: Any, item: Any) -> None:
-        self._guard("History", lambda: desktop.open_settings(self.config_path, tab="history"))
+        self._guard(_("History..."),
+                    lambda: desktop.open_settings(self.config_path, tab="history"))
 
     def _open_logs(self, icon: Any, item: Any) -> None:
-        self._guard("Open log folder", lambda: desktop.open_folder(log_folder()))
+        self._guard(_("Open log folder"), lambda: desktop.open_folder(log_folder()))
 
     def _toggle_autostart(self, icon: Any, item: Any) -> None:
         def toggle() -> None:
@@ -188,7 +193,7 @@ class TrayApp:
             entry = switch(self.config_path)
             self.autostart_on = entry.on
             log.info("%s", autostart.describe(entry))
-        self._guard("Start at login", toggle)
+        self._guard(_("Start at login"), toggle)
         self._shown = None  # the check mark: rebuild the menu
         self._poke.set()
 
@@ -196,14 +201,17 @@ class TrayApp:
         self.stop("Quit")
 
     def _guard(self, what: str, action: Callable[[], None]) -> None:
-        """A menu action that fails tells the user and leaves the tray running."""
+        """A menu action (`what`: its text in the menu) that fails tells the user and leaves
+        the tray running."""
         try:
             action()
         except Exception as error:
             log.exception("%s failed", what)
-            text = str(error) if isinstance(error, StamsyncError) else (
-                f"{error}. The log has the details (Open log folder: {log_folder()}).")
-            send(f"stamsync: {what} failed", text, (plyer_send, self._icon_notify))
+            text = str(error) if isinstance(error, StamsyncError) else _(
+                "{error}. The log has the details (Open log folder: {folder})."
+            ).format(error=error, folder=log_folder())
+            send(_("stamsync: {action} failed").format(action=what.rstrip(".")), text,
+                 (plyer_send, self._icon_notify))
 
     # -- the worker's callbacks (its thread) ------------------------------------------------
 
@@ -249,6 +257,12 @@ class TrayApp:
         except StamsyncError as error:
             log.warning("%s", error)
             return False
+
+
+def said(text: str) -> Callable[[Any], str]:
+    """A menu text read in the language of the moment (a changed `[interface] language`
+    shows at the next look at the menu)."""
+    return lambda menu_item: _(text)
 
 
 def _gtk_tooltip(icon: Any, text: str) -> None:

@@ -18,9 +18,12 @@ from pathlib import Path
 import platformdirs
 
 from engine import StamsyncError
+from engine.i18n import N_, _
 from tray.desktop import stamsync_command
 
 RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
+TITLE = N_("Start at login")
+"""The title of this module's errors."""
 _RESERVED = set(" \t\n\"'\\><~|&;$*?#()`")
 """Characters that make an Exec argument need quotes (Desktop Entry Specification)."""
 
@@ -55,9 +58,9 @@ def status(config_path: Path) -> Entry:
 
 def _unsupported() -> None:
     if sys.platform == "darwin":
-        raise StamsyncError("Start at login is not available on macOS from stamsync; add "
-                            "`stamsync tray --config FILE` to the Login Items in System "
-                            "Settings.", title="Start at login")
+        raise StamsyncError(_("Start at login is not available on macOS from stamsync; add "
+                              "`stamsync tray --config FILE` to the Login Items in System "
+                              "Settings."), title=TITLE)
 
 
 def enable(config_path: Path) -> Entry:
@@ -77,11 +80,12 @@ def disable(config_path: Path) -> Entry:
 def describe(entry: Entry) -> str:
     """One or two lines for a person."""
     if not entry.on:
-        return f"Start at login is off (no entry at {entry.where})."
-    text = f"Start at login is on: {entry.where} starts {subprocess.list2cmdline(entry.command)}"
+        return _("Start at login is off (no entry at {where}).").format(where=entry.where)
+    text = _("Start at login is on: {where} starts {command}").format(
+        where=entry.where, command=subprocess.list2cmdline(entry.command))
     if not entry.current:
-        text += ("\nThat entry starts another copy of stamsync than this one; run "
-                 "`stamsync autostart on` to point it here.")
+        text += "\n" + _("That entry starts another copy of stamsync than this one; run "
+                         "`stamsync autostart on` to point it here.")
     return text
 
 
@@ -123,8 +127,8 @@ class _Xdg:
         except FileNotFoundError:
             return Entry(False, str(self.path), wanted)
         except OSError as error:
-            raise StamsyncError(f"{self.path} cannot be read ({error}).",
-                                title="Start at login") from error
+            raise StamsyncError(_("{path} cannot be read ({error}).").format(
+                path=self.path, error=error), title=TITLE) from error
         keys = dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
         on = (keys.get("Hidden", "false") != "true"
               and keys.get("X-GNOME-Autostart-enabled", "true") != "false")
@@ -153,18 +157,20 @@ class _Xdg:
             partial.write_text(text, encoding="utf-8")
             partial.replace(self.path)
         except OSError as error:
-            raise StamsyncError(
-                f"Start at login could not be switched on: {self.path} cannot be written "
-                f"({error}). Check that folder's permissions.", title="Start at login") from error
+            raise StamsyncError(_(
+                "Start at login could not be switched on: {path} cannot be written ({error}). "
+                "Check that folder's permissions.").format(path=self.path, error=error),
+                title=TITLE) from error
         return self.status()
 
     def disable(self) -> Entry:
         try:
             self.path.unlink(missing_ok=True)
         except OSError as error:
-            raise StamsyncError(
-                f"Start at login could not be switched off: {self.path} cannot be removed "
-                f"({error}). Remove it by hand.", title="Start at login") from error
+            raise StamsyncError(_(
+                "Start at login could not be switched off: {path} cannot be removed ({error}). "
+                "Remove it by hand.").format(path=self.path, error=error),
+                title=TITLE) from error
         return self.status()
 
 
@@ -189,8 +195,8 @@ if sys.platform == "win32":  # winreg exists only there
             except FileNotFoundError:
                 return Entry(False, self.where, wanted)
             except OSError as error:
-                raise StamsyncError(f"{self.where} cannot be read ({error}).",
-                                    title="Start at login") from error
+                raise StamsyncError(_("{path} cannot be read ({error}).").format(
+                    path=self.where, error=error), title=TITLE) from error
             return Entry(True, self.where, wanted, value == subprocess.list2cmdline(wanted))
 
         def enable(self) -> Entry:
@@ -199,9 +205,9 @@ if sys.platform == "win32":  # winreg exists only there
                 with winreg.CreateKey(winreg.HKEY_CURRENT_USER, RUN_KEY) as key:
                     winreg.SetValueEx(key, self.name, 0, winreg.REG_SZ, line)
             except OSError as error:
-                raise StamsyncError(
-                    f"Start at login could not be switched on: {self.where} cannot be written "
-                    f"({error}).", title="Start at login") from error
+                raise StamsyncError(_(
+                    "Start at login could not be switched on: {path} cannot be written "
+                    "({error}).").format(path=self.where, error=error), title=TITLE) from error
             return self.status()
 
         def disable(self) -> Entry:
@@ -212,7 +218,7 @@ if sys.platform == "win32":  # winreg exists only there
             except FileNotFoundError:
                 pass
             except OSError as error:
-                raise StamsyncError(
-                    f"Start at login could not be switched off: {self.where} cannot be removed "
-                    f"({error}).", title="Start at login") from error
+                raise StamsyncError(_(
+                    "Start at login could not be switched off: {path} cannot be removed "
+                    "({error}).").format(path=self.where, error=error), title=TITLE) from error
             return self.status()

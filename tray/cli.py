@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import engine
-from engine import ConfigError, LockHeld, StamsyncError
-from settings import Config, find_config, load
+from engine import ConfigError, LockHeld, StamsyncError, i18n
+from engine.i18n import N_, _
+from settings import Config, find_config, language_setting, load
+from settings.dialog import TABS
 from tray import output
 
 
@@ -29,65 +31,78 @@ def _version() -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    config_help = ("the config file (default: $STAMSYNC_CONFIG, ./stamsync.toml, or the "
-                   "user's config folder)")
+    config_help = _("the config file (default: $STAMSYNC_CONFIG, ./stamsync.toml, or the "
+                    "user's config folder)")
+    json_help = _("print the result as JSON")
     common = argparse.ArgumentParser(add_help=False)  # --config after the command too
     common.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS, help=config_help)
     parser = argparse.ArgumentParser(
         prog="stamsync",
-        description="Keeps customers, suppliers and items of a mother administration the same "
-                    "in its daughters.")
+        description=_("Keeps customers, suppliers and items of a mother administration the "
+                      "same in its daughters."))
     parser.add_argument("--config", metavar="FILE", help=config_help)
     parser.add_argument("--version", action="version", version=f"stamsync {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("sync", parents=[common], help="sync now")
-    p.add_argument("--dry-run", action="store_true", help="show what would change; write nothing")
+    p = sub.add_parser("sync", parents=[common], help=_("sync now"))
+    p.add_argument("--dry-run", action="store_true",
+                   help=_("show what would change; write nothing"))
     p.add_argument("--entity", action="append", default=[], metavar="E",
-                   help="only this entity (repeatable)")
+                   help=_("only this entity (repeatable)"))
     p.add_argument("--daughter", action="append", default=[], metavar="D",
-                   help="only this daughter (repeatable)")
-    p.add_argument("--json", action="store_true", help="print the report as JSON")
+                   help=_("only this daughter (repeatable)"))
+    p.add_argument("--json", action="store_true", help=json_help)
 
     p = sub.add_parser("check", parents=[common],
-                       help="check config, connections, tables, columns and keys")
-    p.add_argument("--json", action="store_true")
+                       help=_("check config, connections, tables, columns and keys"))
+    p.add_argument("--json", action="store_true", help=json_help)
 
-    p = sub.add_parser("history", parents=[common], help="recent runs, newest first")
-    p.add_argument("--limit", type=int, default=20, metavar="N")
-    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("history", parents=[common], help=_("recent runs, newest first"))
+    p.add_argument("--limit", type=int, default=20, metavar="N",
+                   help=_("how many runs (default 20)"))
+    p.add_argument("--json", action="store_true", help=json_help)
 
-    p = sub.add_parser("show", parents=[common], help="one run with every change")
+    p = sub.add_parser("show", parents=[common], help=_("one run with every change"))
     p.add_argument("run_id", type=int, metavar="RUN_ID")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help=json_help)
 
     sub.add_parser("tray", parents=[common],
-                   help="the tray icon: syncs on the schedule, Sync now and Pause in its menu "
-                        "(the default command)")
+                   help=_("the tray icon: syncs on the schedule, Sync now and Pause in its "
+                          "menu (the default command)"))
     sub.add_parser("run", parents=[common],
-                   help="sync on the schedule without an icon (a service or scheduled task); "
-                        "Ctrl-C or SIGTERM stops it")
+                   help=_("sync on the schedule without an icon (a service or scheduled "
+                          "task); Ctrl-C or SIGTERM stops it"))
 
     p = sub.add_parser("settings", parents=[common],
-                       help="the settings dialog: administrations, data, schedule, conflicts, "
-                            "history")
-    p.add_argument("--tab", choices=["administrations", "data", "schedule", "conflicts",
-                                     "history"], help="the tab to open on")
+                       help=_("the settings dialog: administrations, data, schedule, "
+                              "conflicts, history"))
+    p.add_argument("--tab", choices=TABS, help=_("the tab to open on"))
 
     p = sub.add_parser("autostart", parents=[common],
-                       help="start the tray for this config at login: on, off, or status")
+                       help=_("start the tray for this config at login: on, off, or status"))
     p.add_argument("switch", choices=["on", "off", "status"], nargs="?", default="status")
 
     p = sub.add_parser("demo", parents=[common],
-                       help="build a demo mother and two daughters in SQLite and sync them")
+                       help=_("build a demo mother and two daughters in SQLite and sync them"))
     p.add_argument("--dir", default="stamsync-demo", metavar="DIR",
-                   help="folder for the demo (default: ./stamsync-demo)")
+                   help=_("folder for the demo (default: ./stamsync-demo)"))
     p.add_argument("--records", type=int, default=200, metavar="N",
-                   help="customers, suppliers and items each (default 200)")
+                   help=_("customers, suppliers and items each (default 200)"))
     return parser
 
 
+def speak(argv: Sequence[str]) -> str:
+    """Choose the language before anything is said: the config's `[interface] language`
+    (the config named by --config, $STAMSYNC_CONFIG, ...), else the operating system's."""
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--config", default=None)
+    known, _rest = early.parse_known_args(argv)
+    return i18n.use(language_setting(find_config(known.config)))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    speak(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:  # `stamsync` alone: the tray
@@ -103,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             plyer_send(f"stamsync: {error.title}", str(error))
         return error.exit_code
     except KeyboardInterrupt:
-        print("stamsync: stopped.", file=sys.stderr)
+        print(_("stamsync: stopped."), file=sys.stderr)
         return 1
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
@@ -157,7 +172,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_history(args: argparse.Namespace) -> int:
     if args.limit < 1:
-        raise ConfigError("--limit must be 1 or more.")
+        raise ConfigError(_("--limit must be 1 or more."))
     runs = engine.history(_config(args).spec, args.limit)
     if args.json:
         _print_json({"runs": [r.to_dict() for r in runs]})
@@ -199,10 +214,10 @@ def _first_settings(path: Path) -> None:
     from settings.dialog import SettingsWindow
 
     if not SettingsWindow(path).run():
-        raise ConfigError(
-            f"stamsync has no config yet, and none was saved (it goes to {path}). Start "
+        raise ConfigError(_(
+            "stamsync has no config yet, and none was saved (it goes to {path}). Start "
             "stamsync again and fill in the settings, or point --config at an existing "
-            "file.", title="No config yet")
+            "file.").format(path=path), title=N_("No config yet"))
 
 
 def cmd_settings(args: argparse.Namespace) -> int:
@@ -220,8 +235,8 @@ def cmd_settings(args: argparse.Namespace) -> int:
     try:
         lock.acquire()
     except Timeout:
-        raise LockHeld(f"The settings of '{path}' are open already; use that window.",
-                       title="Settings already open") from None
+        raise LockHeld(_("The settings of '{path}' are open already; use that window.").format(
+            path=path), title=N_("Settings already open")) from None
     try:
         SettingsWindow(path, tab=args.tab).run()
     finally:
@@ -244,21 +259,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from tray.demo import build_demo
 
     if args.records < 1:
-        raise ConfigError("--records must be 1 or more.")
+        raise ConfigError(_("--records must be 1 or more."))
     folder = Path(args.dir)
     config_path = build_demo(folder, args.records)
     config = load(config_path)
-    print(f"Demo built in {folder.resolve()}:")
-    print(f"  mother 'Holding' and daughters 'Noord' and 'Zuid' (SQLite), {args.records} "
-          "customers, suppliers and items each")
-    print(f"  config: {config_path}")
+    print(_("Demo built in {folder}:").format(folder=folder.resolve()))
+    print("  " + _("mother 'Holding' and daughters 'Noord' and 'Zuid' (SQLite), {n} customers, "
+                   "suppliers and items each").format(n=args.records))
+    print("  " + _("config: {path}").format(path=config_path))
     print()
     report = engine.sync(config.spec)
     print(output.run_summary(report, _labels(config)))
     command = sys.argv[0] if Path(sys.argv[0]).name == "stamsync" else "stamsync"
     config_arg = shlex.quote(str(config_path.resolve()))
     print()
-    print(f"Next: change a record in {(folder / 'data' / 'holding.db').resolve()} and run")
+    print(_("Next: change a record in {file} and run").format(
+        file=(folder / "data" / "holding.db").resolve()))
     print(f"  {command} sync --dry-run --config {config_arg}")
     print(f"  {command} sync --config {config_arg}")
     print(f"  {command} history --config {config_arg}")

@@ -27,6 +27,7 @@ from engine import (
     SyncSpec,
     locked,
 )
+from engine.i18n import _
 from settings import Config, save, state_path_for
 
 SCHEMA = """
@@ -60,9 +61,9 @@ def build_demo(folder: Path, records: int = 200, seed: int = 2026) -> Path:
     config_path = folder / "stamsync.toml"
     state = state_path_for(config_path.resolve())
     if folder.exists() and any(folder.iterdir()) and not (folder / MARKER).exists():
-        raise ConfigError(
-            f"'{folder.resolve()}' is not empty and was not made by `stamsync demo`; the demo "
-            "will not overwrite it. Choose another folder with --dir.")
+        raise ConfigError(_(
+            "'{folder}' is not empty and was not made by `stamsync demo`; the demo will not "
+            "overwrite it. Choose another folder with --dir.").format(folder=folder.resolve()))
     data.mkdir(parents=True, exist_ok=True)
     (folder / MARKER).touch()
     with locked(state):  # never pull the files from under a running sync

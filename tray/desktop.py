@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from engine import ConfigError, StamsyncError
+from engine.i18n import N_, _
 
 log = logging.getLogger("stamsync")
 
@@ -37,10 +38,10 @@ def require_session() -> None:
     needs X11 (an XEmbed tray; under Wayland, XWayland gives DISPLAY)."""
     if sys.platform in ("win32", "darwin") or os.environ.get("DISPLAY"):
         return
-    raise ConfigError(
+    raise ConfigError(_(
         "There is no desktop session with an X display here (DISPLAY is not set), so there "
         "is no tray for the icon. Use `stamsync run` to sync on the schedule without an "
-        "icon, or start stamsync from a desktop session.", title="No desktop")
+        "icon, or start stamsync from a desktop session."), title=N_("No desktop"))
 
 
 def choose_backend() -> None:
@@ -49,12 +50,12 @@ def choose_backend() -> None:
     if not sys.platform.startswith("linux") or os.environ.get("PYSTRAY_BACKEND"):
         return
     if importlib.util.find_spec("gi") is None:
-        raise StamsyncError(
+        raise StamsyncError(_(
             "The tray icon's menu needs PyGObject on Linux, which is not installed. Install it "
             "with `apt-get install libgirepository1.0-dev libcairo2-dev pkg-config "
             "gir1.2-gtk-3.0`, then `pip install PyGObject<3.51` in stamsync's environment (the "
-            "`tray` extra), or use `stamsync run` to sync without an icon.",
-            title="Tray not available")
+            "`tray` extra), or use `stamsync run` to sync without an icon."),
+            title=N_("Tray not available"))
     os.environ["PYSTRAY_BACKEND"] = "gtk"
     os.environ.setdefault("GDK_BACKEND", "x11")  # the status icon lives in an X11 tray
 
@@ -72,8 +73,8 @@ def folder_opener() -> list[str] | None:
 def open_folder(folder: Path) -> None:
     opener = folder_opener()
     if opener is None:
-        raise StamsyncError(f"No program to open folders is installed; the folder is {folder}.",
-                            title="Open folder")
+        raise StamsyncError(_("No program to open folders is installed; the folder is "
+                              "{folder}.").format(folder=folder), title=N_("Open folder"))
     folder.mkdir(parents=True, exist_ok=True)
     subprocess.Popen([*opener, str(folder)], stdin=subprocess.DEVNULL,
                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -12,6 +12,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from engine import LockHeld
+from engine.i18n import N_, _
 from settings import load
 
 log = logging.getLogger("stamsync")
@@ -24,9 +25,10 @@ def instance_lock(config_path: Path) -> FileLock:
     try:
         lock.acquire()
     except Timeout:
-        raise LockHeld(
-            f"stamsync is already running for '{config_path}' (in the tray or as `stamsync "
-            "run`). Use that one, or quit it first.", title="Already running") from None
+        raise LockHeld(_(
+            "stamsync is already running for '{path}' (in the tray or as `stamsync run`). "
+            "Use that one, or quit it first.").format(path=config_path),
+            title=N_("Already running")) from None
     return lock
 
 

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from engine.i18n import _, ngettext
 from settings import Notify
 from tray.worker import Outcome
 
@@ -34,7 +35,7 @@ def summarise(outcome: Outcome) -> Message:
     """What a run comes down to, for a person: which daughters failed and how many records,
     the first error, and which daughters met conflicts."""
     if outcome.error is not None:
-        return Message("stamsync: sync failed", f"{outcome.error}", frozenset({"failure"}))
+        return Message(_("stamsync: sync failed"), f"{outcome.error}", frozenset({"failure"}))
     report = outcome.report
     assert report is not None
     failed = [d for d in report.daughters if d.error or d.failures or d.status == "failed"]
@@ -46,18 +47,20 @@ def summarise(outcome: Outcome) -> Message:
         kinds.add("failure")
         records = sum(len(d.failures) for d in failed)
         first = report.error or next((d.error or d.failures[0].message for d in failed), "")
-        who = ", ".join(d.name for d in failed) or "the mother"
-        counted = f" ({records} record(s) rejected)" if records else ""
-        parts.append(f"Failed: {who}{counted}. {first}")
+        who = ", ".join(d.name for d in failed) or _("the mother")
+        counted = ngettext(" ({n} record rejected)", " ({n} records rejected)", records).format(
+            n=records) if records else ""
+        parts.append(_("Failed: {who}{counted}. {first}").format(who=who, counted=counted,
+                                                                 first=first))
     if any(conflicts.values()):
         kinds.add("conflict")
         listed = ", ".join(f"{name} {n}" for name, n in conflicts.items() if n)
-        parts.append(f"Conflicts: {listed}.")
+        parts.append(_("Conflicts: {listed}.").format(listed=listed))
     if not kinds:
-        return Message(f"stamsync: run {report.run_id} done", "All daughters are up to date.",
-                       frozenset({"success"}))
-    title = (f"stamsync: run {report.run_id} needs attention" if "failure" in kinds
-             else f"stamsync: run {report.run_id} met conflicts")
+        return Message(_("stamsync: run {run} done").format(run=report.run_id),
+                       _("All daughters are up to date."), frozenset({"success"}))
+    title = (_("stamsync: run {run} needs attention") if "failure" in kinds
+             else _("stamsync: run {run} met conflicts")).format(run=report.run_id)
     return Message(title, " ".join(parts) + f" (stamsync show {report.run_id})",
                    frozenset(kinds))
 

@@ -1,12 +1,30 @@
-"""Human output of the command line: short, aligned tables."""
+"""Human output of the command line: short, aligned tables, in the user's language (the
+`--json` output keeps the contract's English keys and values)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from engine import CheckReport, RunReport
+from engine.i18n import N_, _
 
 COUNT_COLUMNS = ("created", "updated", "unchanged", "conflicts", "failed", "skipped", "removed")
+HEADINGS = {"created": N_("created"), "updated": N_("updated"), "unchanged": N_("unchanged"),
+            "conflicts": N_("conflicts"), "failed": N_("failed"), "skipped": N_("skipped"),
+            "removed": N_("removed")}
+"""The count columns' headings."""
+STATUS = {"ok": N_("ok"), "attention": N_("attention"), "failed": N_("failed"),
+          "running": N_("running")}
+"""A run's or daughter's status, in words."""
+LEVELS = {"error": N_("error"), "warning": N_("warning")}
+
+
+def status(value: str) -> str:
+    return _(STATUS[value]) if value in STATUS else value
+
+
+def _counts_headings() -> list[str]:
+    return [_(HEADINGS[c]) for c in COUNT_COLUMNS]
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -20,37 +38,41 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 
 def run_summary(report: RunReport, labels: dict[str, str] | None = None) -> str:
     labels = labels or {}
-    kind = "dry run " if report.dry_run else ""
-    lines = [f"Run {report.run_id} ({kind}started {report.started_at}): {report.status.upper()}"]
+    head = (_("Run {run} (dry run started {started}): {status}") if report.dry_run else
+            _("Run {run} (started {started}): {status}"))
+    lines = [head.format(run=report.run_id, started=report.started_at,
+                         status=status(report.status).upper())]
     if report.error:
         lines.append(f"  {report.error}")
     rows: list[list[object]] = []
     for daughter in report.daughters:
         if not daughter.entities:
-            rows.append([daughter.name, "-", *[""] * len(COUNT_COLUMNS), daughter.status])
+            rows.append([daughter.name, "-", *[""] * len(COUNT_COLUMNS),
+                         status(daughter.status)])
         for name, counts in daughter.entities.items():
             values = counts.to_dict()
             rows.append([daughter.name, labels.get(name, name),
-                         *[values[c] for c in COUNT_COLUMNS], daughter.status])
+                         *[values[c] for c in COUNT_COLUMNS], status(daughter.status)])
     if rows:
-        lines.append(table(["daughter", "entity", *COUNT_COLUMNS, "status"], rows))
+        lines.append(table([_("daughter"), _("entity"), *_counts_headings(), _("status")],
+                           rows))
     for daughter in report.daughters:
         if daughter.error:
             for message in daughter.error.splitlines():
                 lines.append(f"! {daughter.name}: {message}")
         for failure in daughter.failures:
-            parked = " (parked until the mother changes it)" if failure.parked else ""
+            parked = _(" (parked until the mother changes it)") if failure.parked else ""
             lines.append(f"! {daughter.name}, {failure.entity} {list(failure.key)}: "
                          f"{failure.message}{parked}")
     if report.dry_run:
-        lines.append(f"Dry run: nothing was written. `stamsync show {report.run_id}` lists "
-                     "every change it would make.")
+        lines.append(_("Dry run: nothing was written. `stamsync show {run}` lists every "
+                       "change it would make.").format(run=report.run_id))
     return "\n".join(lines)
 
 
 def history_table(runs: Sequence[RunReport]) -> str:
     if not runs:
-        return "No runs yet. Run `stamsync sync`."
+        return _("No runs yet. Run `stamsync sync`.")
     rows = []
     for run in runs:
         totals = {c: 0 for c in COUNT_COLUMNS}
@@ -58,21 +80,22 @@ def history_table(runs: Sequence[RunReport]) -> str:
             for counts in daughter.entities.values():
                 for c, v in counts.to_dict().items():
                     totals[c] += v
-        rows.append([run.run_id, run.started_at, "yes" if run.dry_run else "", run.status,
-                     *[totals[c] for c in COUNT_COLUMNS]])
-    return table(["run", "started", "dry run", "status", *COUNT_COLUMNS], rows)
+        rows.append([run.run_id, run.started_at, _("yes") if run.dry_run else "",
+                     status(run.status), *[totals[c] for c in COUNT_COLUMNS]])
+    return table([_("run"), _("started"), _("dry run"), _("status"), *_counts_headings()],
+                 rows)
 
 
 def changes_list(report: RunReport) -> str:
     lines = []
     for change in report.changes or []:
-        head = f"{change.daughter}  {change.entity} {list(change.key)}  {change.action}"
+        head = f"{change.daughter}  {change.entity} {list(change.key)}  {action(change.action)}"
         if change.conflict:
-            head += f"  (conflict: {', '.join(change.conflict)})"
+            head += "  " + _("(conflict: {fields})").format(fields=", ".join(change.conflict))
         if change.status == "unconfirmed":
-            head += "  (unconfirmed: the run stopped before the daughter confirmed it)"
+            head += "  " + _("(unconfirmed: the run stopped before the daughter confirmed it)")
         elif change.status == "planned":
-            head += "  (dry run: would be written)"
+            head += "  " + _("(dry run: would be written)")
         lines.append(head)
         for name, (before, after) in change.fields.items():
             if change.action == "create":
@@ -81,18 +104,28 @@ def changes_list(report: RunReport) -> str:
                 lines.append(f"    {name}: {before!r} -> {after!r}")
     if lines:
         return "\n".join(lines)
-    return "This run would write nothing." if report.dry_run else "This run wrote nothing."
+    return _("This run would write nothing.") if report.dry_run else _("This run wrote nothing.")
+
+
+ACTIONS = {"create": N_("create"), "update": N_("update"), "remove": N_("remove")}
+"""What a change did, in words."""
+
+
+def action(value: str) -> str:
+    return _(ACTIONS[value]) if value in ACTIONS else value
 
 
 def check_summary(report: CheckReport) -> str:
-    lines = [f"ok      {line}" for line in report.checked]
+    width = max(8, *(len(_(w)) + 1 for w in ("ok", *LEVELS.values())))
+    lines = [f"{_('ok'):<{width}}{line}" for line in report.checked]
     for p in report.problems:
         where = ", ".join(x for x in (p.administration, p.entity) if x)
-        lines.append(f"{p.level.upper():<8}{where}: {p.message}" if where
-                     else f"{p.level.upper():<8}{p.message}")
+        level = (_(LEVELS[p.level]) if p.level in LEVELS else p.level).upper()
+        lines.append(f"{level:<{width}}{where}: {p.message}" if where
+                     else f"{level:<{width}}{p.message}")
     warned = any(p.level == "warning" for p in report.problems)
-    verdict = {0: "All is well, but see the warnings above." if warned else "All is well.",
-               1: "A daughter has a problem: fix it, then run check again.",
-               2: "The config or the mother has a problem: fix it, then run check again."}
+    verdict = {0: _("All is well, but see the warnings above.") if warned else _("All is well."),
+               1: _("A daughter has a problem: fix it, then run check again."),
+               2: _("The config or the mother has a problem: fix it, then run check again.")}
     lines.append(verdict[report.exit_code])
     return "\n".join(lines)

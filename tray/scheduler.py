@@ -20,7 +20,7 @@ from pathlib import Path
 
 import schedule
 
-from engine import ConfigError
+from engine import ConfigError, i18n
 from settings import Config, load
 from settings.schedule import in_window, next_run
 from tray.worker import Worker
@@ -165,6 +165,8 @@ class Service:
             log.error("the changed config is not used (the previous one stays): %s", error)
             return
         with self._lock:
+            if config.language != self.config.language:
+                i18n.use(config.language)
             self.config = config
             self.worker.use(config)
         log.info("config reloaded from %s", self.config_path)

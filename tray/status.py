@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from engine import RunReport
+from engine.i18n import N_, _
 from settings.schedule import when
 from tray.scheduler import Pause
 from tray.worker import Outcome
@@ -14,7 +15,7 @@ from tray.worker import Outcome
 TOOLTIP_MAX = 127
 """Windows keeps 127 characters of a tray icon's tooltip."""
 
-WORDS = {"ok": "all up to date", "attention": "needs attention", "failed": "failed"}
+WORDS = {"ok": N_("all up to date"), "attention": N_("needs attention"), "failed": N_("failed")}
 """A run's status in the status line."""
 
 
@@ -68,20 +69,22 @@ def look(*, now: dt.datetime, name: str, busy: bool, pause: Pause | None,
         state = "idle"
 
     if last is None:
-        done = "No sync yet"
+        done = _("No sync yet")
     else:
-        run = f" (run {last.run_id})" if last.run_id is not None else ""
-        done = f"Last sync {when(last.at, now)}: {WORDS.get(last.status, last.status)}{run}"
+        words = {"when": when(last.at, now), "status": _(WORDS.get(last.status, last.status))}
+        done = (_("Last sync {when}: {status}").format(**words) if last.run_id is None else
+                _("Last sync {when}: {status} (run {run})").format(**words, run=last.run_id))
     if stopping:
-        ahead = "Stopping after the running sync" if busy else "Stopping"
+        ahead = _("Stopping after the running sync") if busy else _("Stopping")
     elif busy:
-        ahead = "Syncing now"
+        ahead = _("Syncing now")
     elif paused and pause is not None:
-        ahead = ("Paused until resumed" if pause.until is None
-                 else f"Paused until {when(pause.until, now)}")
+        ahead = (_("Paused until resumed") if pause.until is None
+                 else _("Paused until {when}").format(when=when(pause.until, now)))
     elif next_due is None:
-        ahead = "No sync planned"
+        ahead = _("No sync planned")
     else:
-        ahead = "Next sync now" if next_due <= now else f"Next sync {when(next_due, now)}"
+        ahead = (_("Next sync now") if next_due <= now
+                 else _("Next sync {when}").format(when=when(next_due, now)))
     tooltip = f"stamsync: {name}\n{done}\n{ahead}"
     return Look(state, done, ahead, tooltip[:TOOLTIP_MAX])

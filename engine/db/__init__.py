@@ -11,6 +11,7 @@ from engine.db.base import Database, quote_identifier
 from engine.db.odbc import OdbcDatabase
 from engine.db.sqlite import SQLiteDatabase
 from engine.errors import ConfigError
+from engine.i18n import _
 from engine.model import Administration
 
 __all__ = ["Database", "OdbcDatabase", "SQLiteDatabase", "connect", "quote_identifier"]
@@ -18,13 +19,12 @@ __all__ = ["Database", "OdbcDatabase", "SQLiteDatabase", "connect", "quote_ident
 
 def connect(admin: Administration) -> Database:
     """Open the administration's database, or raise DatabaseError naming it."""
-    kind, _, target = admin.database.partition(":")
+    kind, _colon, target = admin.database.partition(":")
     if kind == "sqlite":
         return SQLiteDatabase(admin.name, target)
     if kind == "odbc":
         return OdbcDatabase(admin.name, target, login_timeout=admin.connect_timeout,
                             query_timeout=admin.query_timeout)
-    raise ConfigError(
-        f"Administration '{admin.name}': database '{admin.database}' must start with "
-        "'sqlite:' or 'odbc:'."
-    )
+    raise ConfigError(_(
+        "Administration '{administration}': database '{database}' must start with "
+        "'sqlite:' or 'odbc:'.").format(administration=admin.name, database=admin.database))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from engine.errors import DatabaseError
+from engine.i18n import _
 
 Row = tuple[Any, ...]
 
@@ -124,10 +125,12 @@ def resolve_column(admin: str, table: str, name: str, columns: Sequence[str]) ->
     if len(folded) == 1:
         return folded[0]
     close = difflib.get_close_matches(name, columns, n=1)
-    hint = f" Did you mean '{close[0]}'?" if close else f" Columns there: {', '.join(columns)}."
-    raise DatabaseError(
-        f"Administration '{admin}': table '{table}' has no column '{name}'.{hint} "
-        "Correct the column name in the config, or add the column to the table.",
+    hint = (_(" Did you mean '{column}'?").format(column=close[0]) if close
+            else _(" Columns there: {columns}.").format(columns=", ".join(columns)))
+    raise DatabaseError(_(
+        "Administration '{administration}': table '{table}' has no column '{column}'.{hint} "
+        "Correct the column name in the config, or add the column to the table.").format(
+        administration=admin, table=table, column=name, hint=hint),
         administration=admin,
     )
 
@@ -148,9 +151,10 @@ def iterate_pages(db: Database, table: str, columns: Sequence[str], key: Sequenc
         if len(rows) < page:
             return
         if rows[-1][:width] == after:  # the database matched the key it was given again
-            raise DatabaseError(
-                f"Administration '{db.administration}': reading table '{table}' in key order "
-                f"does not get past key {after!r}. Its key column's type may not compare "
-                "exactly with the value read back; choose another key for this table.",
+            raise DatabaseError(_(
+                "Administration '{administration}': reading table '{table}' in key order "
+                "does not get past key {key}. Its key column's type may not compare "
+                "exactly with the value read back; choose another key for this table.").format(
+                administration=db.administration, table=table, key=repr(after)),
                 administration=db.administration)
         after = rows[-1][:width]

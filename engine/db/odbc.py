@@ -33,6 +33,7 @@ from engine import secrets
 from engine.db.base import ColumnType, Row
 from engine.db.dialects import SQLITE, TEXT_TYPES, TIME_TYPES, WIDE_TYPES, Dialect, dialect_for
 from engine.errors import DatabaseError, RecordError
+from engine.i18n import _, ngettext
 
 LOGIN_TIMEOUT_SECONDS = 15
 QUERY_TIMEOUT_SECONDS = 120
@@ -118,10 +119,11 @@ def _pyodbc(administration: str) -> ModuleType:
     try:
         import pyodbc
     except ImportError as error:  # the module, or the driver manager it links (libodbc)
-        raise DatabaseError(
-            f"Administration '{administration}': ODBC is not available on this machine "
-            f"({error}). Install the ODBC driver manager (Windows has it; Debian: apt-get "
-            "install unixodbc) and the database's ODBC driver.",
+        raise DatabaseError(_(
+            "Administration '{administration}': ODBC is not available on this machine "
+            "({error}). Install the ODBC driver manager (Windows has it; Debian: apt-get "
+            "install unixodbc) and the database's ODBC driver.").format(
+            administration=administration, error=error),
             administration=administration) from None
     module: ModuleType = pyodbc
     return module
@@ -210,7 +212,6 @@ class OdbcDatabase:
     version: str
     """The DBMS's version as the driver reports it (SQL_DBMS_VER), or ''."""
     database: str
-    where: str
 
     def __init__(self, administration: str, connection: str, *,
                  login_timeout: int = LOGIN_TIMEOUT_SECONDS,
@@ -224,19 +225,21 @@ class OdbcDatabase:
         installed = pyodbc.drivers()
         if (driver is not None and driver.lower() not in {d.lower() for d in installed}
                 and not _library(driver)):
-            raise self._error(
-                f"the ODBC driver '{driver}' is not installed on this machine. Installed "
-                f"drivers: {', '.join(installed) or 'none'}. Install the driver, or correct "
-                "Driver={...} in the config.")
+            raise self._error(_(
+                "the ODBC driver '{driver}' is not installed on this machine. Installed "
+                "drivers: {drivers}. Install the driver, or correct "
+                "Driver={{...}} in the config.").format(
+                driver=driver, drivers=", ".join(installed) or _("none")))
         if driver is None and "dsn" in attrs:
             sources = pyodbc.dataSources()
             match = {d.lower(): d for d in sources}.get(attrs["dsn"].lower())
             if match is None:
-                raise self._error(
-                    f"the ODBC data source (DSN) '{attrs['dsn']}' is not defined on this "
-                    f"machine. Defined: {', '.join(sorted(sources)) or 'none'}. Create it in "
+                raise self._error(_(
+                    "the ODBC data source (DSN) '{dsn}' is not defined on this "
+                    "machine. Defined: {sources}. Create it in "
                     "the ODBC Data Source Administrator (Windows) or odbc.ini, or correct the "
-                    "DSN in the config.")
+                    "DSN in the config.").format(
+                    dsn=attrs["dsn"], sources=", ".join(sorted(sources)) or _("none")))
             driver = sources[match]
         secret = None
         if "{password}" in connection:
@@ -262,7 +265,6 @@ class OdbcDatabase:
         self.dbms = str(info(pyodbc.SQL_DBMS_NAME))
         self.dialect = dialect_for(self.dbms, str(info(pyodbc.SQL_DRIVER_NAME)))
         self.database = str(info(pyodbc.SQL_DATABASE_NAME))
-        self.where = f"{self.dbms} database '{self.database}'"
         self.version = ""
         with contextlib.suppress(pyodbc.Error):  # an optional answer for some drivers
             self.version = str(info(pyodbc.SQL_DBMS_VER) or "").strip()
@@ -279,9 +281,9 @@ class OdbcDatabase:
             self.conn.add_output_converter(pyodbc.SQL_TYPE_TIME, _time)
         database = info(pyodbc.SQL_DATABASE_NAME)
         if self.dialect.schema_is_catalog and database in (None, "", "null"):
-            raise self._error(
+            raise self._error(_(
                 "the connection names no database: add Database=<name> to the connection "
-                "string (or to the DSN).")
+                "string (or to the DSN)."))
 
     def _connect(self, pyodbc: ModuleType, connection: str, family: str | None,
                  login_timeout: int, secret: str | None) -> Any:
@@ -296,37 +298,46 @@ class OdbcDatabase:
         state = _sqlstate(error)
         message = driver_message(error, secret)
         if state.startswith("28"):
-            advice = ("The user name or password was refused: correct the user in the config, "
-                      "or store the right password (in the folder stamsync is installed in: "
-                      f"keyring set stamsync \"{self.administration}\").")
+            advice = _("The user name or password was refused: correct the user in the config, "
+                       "or store the right password (in the folder stamsync is installed in: "
+                       "keyring set stamsync \"{administration}\").").format(
+                administration=self.administration)
         elif state in ("IM002", "IM003") or "can't open lib" in message.lower():
-            advice = "The ODBC driver or data source cannot be loaded: check that it is installed."
+            advice = _("The ODBC driver or data source cannot be loaded: check that it is "
+                       "installed.")
         else:
-            advice = ("Check that the server is running and reachable from this machine and "
-                      "that the server, port and database in the config are right.")
-        return f"cannot connect: {message}. {advice}"
+            advice = _("Check that the server is running and reachable from this machine and "
+                       "that the server, port and database in the config are right.")
+        return _("cannot connect: {message}. {advice}").format(message=message, advice=advice)
+
+    @property
+    def where(self) -> str:
+        """The database in words, for messages: "PostgreSQL database 'holding'"."""
+        return _("{dbms} database '{database}'").format(dbms=self.dbms, database=self.database)
 
     def _error(self, message: str) -> DatabaseError:
-        return DatabaseError(f"Administration '{self.administration}': {message}",
-                             administration=self.administration)
+        return DatabaseError(_("Administration '{administration}': {message}").format(
+            administration=self.administration, message=message),
+            administration=self.administration)
 
     def _unreachable(self, error: Exception) -> DatabaseError:
         message = driver_message(error)
         if _sqlstate(error) == "42501" or "denied" in message.lower():
-            advice = ("The database user stamsync logs in with lacks a right on this table "
-                      "(reading it, or inserting and updating its rows): have it granted, "
-                      "then run the sync again.")
+            advice = _("The database user stamsync logs in with lacks a right on this table "
+                       "(reading it, or inserting and updating its rows): have it granted, "
+                       "then run the sync again.")
         elif (_sqlstate(error) in ("HYT00", "HYT01", "57014", "70100")
                 or any(w in message.lower() for w in ("timeout", "statement_time"))):
-            advice = (f"A statement waited longer than the query timeout "
-                      f"({self.query_timeout} s), most likely for records another program "
-                      "holds locked. Nothing of this step was written; the next run tries "
-                      "again. Raise query_timeout for this administration if it keeps "
-                      "happening.")
+            advice = _("A statement waited longer than the query timeout "
+                       "({seconds} s), most likely for records another program "
+                       "holds locked. Nothing of this step was written; the next run tries "
+                       "again. Raise query_timeout for this administration if it keeps "
+                       "happening.").format(seconds=self.query_timeout)
         else:
-            advice = ("Check that the server is running and reachable, then run the sync "
-                      "again.")
-        return self._error(f"{self.where} failed: {message}. {advice}")
+            advice = _("Check that the server is running and reachable, then run the sync "
+                       "again.")
+        return self._error(_("{where} failed: {message}. {advice}").format(
+            where=self.where, message=message, advice=advice))
 
     # -- catalog ---------------------------------------------------------------------------
 
@@ -360,11 +371,14 @@ class OdbcDatabase:
             close = difflib.get_close_matches(where["table"].lower(),
                                               [n.lower() for n in names], n=3, cutoff=0.6)
             by_fold = {n.lower(): n for n in names}
-            hint = (f" Close matches: {', '.join(by_fold[c] for c in close)}." if close
-                    else f" It has {len(names)} tables." if names else "")
-            raise self._error(
-                f"table '{table}' does not exist in {self.where}.{hint} Correct the table name "
-                "in the config (a schema goes in front: 'dbo.DEBITEUR').")
+            hint = (_(" Close matches: {matches}.").format(
+                        matches=", ".join(by_fold[c] for c in close)) if close
+                    else ngettext(" It has {n} tables.", " It has {n} tables.", len(names)).format(
+                        n=len(names)) if names else "")
+            raise self._error(_(
+                "table '{table}' does not exist in {where}.{hint} Correct the table name "
+                "in the config (a schema goes in front: 'dbo.DEBITEUR').").format(
+                table=table, where=self.where, hint=hint))
         self._tables[table] = found
         return found
 
@@ -439,8 +453,10 @@ class OdbcDatabase:
         version = re.sub(r"\b0+(\d)", r"\1", self.version)  # ODBC's 10.11.000019: 10.11.19
         product = f"{self.dbms} {version}" if version else self.dbms
         if self.dialect.name == SQLITE.name:  # a file, named by its path
-            return f"{product}, file '{os.path.basename(self.database)}'"
-        return f"{product}, database '{self.database}'"
+            return _("{product}, file '{file}'").format(
+                product=product, file=os.path.basename(self.database))
+        return _("{product}, database '{database}'").format(product=product,
+                                                          database=self.database)
 
     def columns(self, table: str) -> list[str]:
         return list(self._describe(table).columns)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from engine.db.base import ColumnType, Row, quote_identifier
 from engine.errors import DatabaseError
+from engine.i18n import _
 
 BUSY_TIMEOUT_SECONDS = 30.0
 
@@ -45,9 +46,10 @@ class SQLiteDatabase:
         self.administration = administration
         self.path = Path(path)
         if not self.path.is_file():
-            raise DatabaseError(
-                f"Administration '{administration}': database file '{self.path}' does not "
-                "exist. Check the path in the config, or restore the file.",
+            raise DatabaseError(_(
+                "Administration '{administration}': database file '{path}' does not "
+                "exist. Check the path in the config, or restore the file.").format(
+                administration=administration, path=self.path),
                 administration=administration,
             )
         try:
@@ -58,12 +60,13 @@ class SQLiteDatabase:
             )
             self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.Error as error:
-            advice = ("Another program holds it locked; try again when it is done."
+            advice = (_("Another program holds it locked; try again when it is done.")
                       if "locked" in str(error) else
-                      "Check that the config points at the right file.")
-            raise DatabaseError(
-                f"Administration '{administration}': '{self.path}' cannot be opened as a "
-                f"SQLite database ({error}). {advice}",
+                      _("Check that the config points at the right file."))
+            raise DatabaseError(_(
+                "Administration '{administration}': '{path}' cannot be opened as a "
+                "SQLite database ({error}). {advice}").format(
+                administration=administration, path=self.path, error=error, advice=advice),
                 administration=administration,
             ) from error
         self._tables: dict[str, list[str]] = {}
@@ -91,16 +94,19 @@ class SQLiteDatabase:
         prefix, name = _split(table)
         info = self._query(f"PRAGMA {prefix}table_info({quote_identifier(name)})", ())
         if not info:
-            raise DatabaseError(
-                f"Administration '{self.administration}': table '{table}' does not exist "
-                f"in '{self.path.name}'. Tables there: {', '.join(self.tables()) or 'none'}. "
-                "Correct the table name in the config.",
+            raise DatabaseError(_(
+                "Administration '{administration}': table '{table}' does not exist "
+                "in '{file}'. Tables there: {tables}. "
+                "Correct the table name in the config.").format(
+                administration=self.administration, table=table, file=self.path.name,
+                tables=", ".join(self.tables()) or _("none")),
                 administration=self.administration,
             )
         return info
 
     def about(self) -> str:
-        return f"SQLite {sqlite3.sqlite_version}, file '{self.path.name}'"
+        return _("{product}, file '{file}'").format(
+            product=f"SQLite {sqlite3.sqlite_version}", file=self.path.name)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -148,10 +154,12 @@ class SQLiteDatabase:
             lowest = self._query(f"SELECT min({q}) FROM {name}", ())[0][0]
             highest = self._query(f"SELECT max({q}) FROM {name}", ())[0][0]
             if _kind(lowest) != _kind(highest):
-                raise DatabaseError(
-                    f"Administration '{self.administration}': key column '{column}' of table "
-                    f"'{table}' holds values of different types (numbers and text). Give every "
-                    "record a key of one type.", administration=self.administration)
+                raise DatabaseError(_(
+                    "Administration '{administration}': key column '{column}' of table "
+                    "'{table}' holds values of different types (numbers and text). Give every "
+                    "record a key of one type.").format(
+                    administration=self.administration, column=column, table=table),
+                    administration=self.administration)
         if self.unique_key(table, key):
             return int(nulls), []
         # Grouped by the columns' own collation, as `=` matches them when writing.
@@ -174,7 +182,7 @@ class SQLiteDatabase:
             "AND name = ? COLLATE NOCASE", (name,))[0]
         if "collate" in table_sql.lower():
             return False
-        for _, index, unique, _, partial in self._query(
+        for _seq, index, unique, _origin, partial in self._query(
                 f"PRAGMA {prefix}index_list({quote_identifier(name)})", ()):
             if not unique or partial:
                 continue
@@ -252,9 +260,10 @@ class SQLiteDatabase:
             raise self._unreachable(error) from error
 
     def _unreachable(self, error: sqlite3.Error) -> DatabaseError:
-        return DatabaseError(
-            f"Administration '{self.administration}' ('{self.path}'): {error}. "
+        return DatabaseError(_(
+            "Administration '{administration}' ('{path}'): {error}. "
             "Check that the file is a stamsync-readable database and not locked by another "
-            "program, then run the sync again.",
+            "program, then run the sync again.").format(
+            administration=self.administration, path=self.path, error=error),
             administration=self.administration,
         )

@@ -14,9 +14,9 @@ import ttkbootstrap as ttk
 
 import engine
 from engine import Administration
+from engine.i18n import _
 from settings.dialog.base import PAD
 from settings.dialog.checklist import CHECKED, UNCHECKED
-from settings.i18n import _
 
 SHOWN_ROWS = 1000
 """How many matching records the list shows at once (the search narrows the rest)."""

@@ -14,20 +14,23 @@ import ttkbootstrap as ttk
 
 import engine
 from engine import Administration, StamsyncError, secrets
+from engine.i18n import N_, _
 from settings.config import MAX_TIMEOUT
 from settings.connection import Connection, compose, parse
 from settings.dialog.base import PAD, Tab
 from settings.document import Where
-from settings.i18n import _
 
 LABELS = 160
 """The width of the labels' column, in pixels (the same in every part of the form)."""
-KINDS = (("sqlite", "SQLite file"), ("dsn", "ODBC data source (DSN)"),
-         ("driver", "ODBC driver"))
+KINDS = (("sqlite", N_("SQLite file")), ("dsn", N_("ODBC data source (DSN)")),
+         ("driver", N_("ODBC driver")))
+DRIVER_FIELDS = (("server", N_("Server")), ("port", N_("Port")), ("database", N_("Database")),
+                 ("user", N_("User")), ("extra", N_("Other options")))
+TIMEOUTS = (("connect_timeout", N_("connecting")), ("query_timeout", N_("a statement")))
 
 
 class AdministrationsTab(Tab):
-    title = _("Administrations")
+    title = N_("Administrations")
     sections = ("[mother]", "[[daughters]]")
 
     def __init__(self, window: Any) -> None:
@@ -104,9 +107,7 @@ class AdministrationsTab(Tab):
         driver.columnconfigure(1, weight=1)
         self.widgets["driver"] = self._row(_("Driver"), ttk.Combobox(
             driver, textvariable=self.fields["driver"]), 0)
-        for row, (name, text) in enumerate((("server", "Server"), ("port", "Port"),
-                                            ("database", "Database"), ("user", "User"),
-                                            ("extra", "Other options")), start=1):
+        for row, (name, text) in enumerate(DRIVER_FIELDS, start=1):
             self.widgets[name] = self._row(_(text), ttk.Entry(
                 driver, textvariable=self.fields[name]), row * 2)
         for box in self.boxes.values():
@@ -124,7 +125,7 @@ class AdministrationsTab(Tab):
                                                                 "query_timeout")}
         times = self.times = ttk.Frame(form)
         self._row(_("Timeouts (seconds)"), times, 10)
-        for name, text in (("connect_timeout", "connecting"), ("query_timeout", "a statement")):
+        for name, text in TIMEOUTS:
             ttk.Label(times, text=_(text)).pack(side="left")
             ttk.Spinbox(times, from_=1, to=MAX_TIMEOUT, width=6,
                         textvariable=self.timeouts[name]).pack(side="left",
@@ -133,7 +134,7 @@ class AdministrationsTab(Tab):
         test = ttk.Frame(form)
         test.grid(row=12, column=1, columnspan=2, sticky="ew", pady=(PAD, 0))
         self.test_button = ttk.Button(test, text=_("Test connection"), command=self.test,
-                                      bootstyle="info")
+                                      bootstyle="primary-outline")
         self.test_button.pack(side="left")
         self.test_result = ttk.Label(test, text="", wraplength=480, justify="left")
         self.test_result.pack(side="left", padx=PAD, fill="x")
@@ -168,9 +169,9 @@ class AdministrationsTab(Tab):
     def _title(self, where: Where) -> str:
         name = self.document.get(where, "name") or _("(no name yet)")
         if where[0] == "mother":
-            return f"{name}  \u2014 " + _("mother")
+            return _("{name} (mother)").format(name=name)
         off = self.document.get(where, "enabled", True) is False
-        return f"{name}" + (f"  ({_('off')})" if off else "")
+        return _("{name} (off)").format(name=name) if off else str(name)
 
     def _iid(self, where: Where) -> str:
         return "mother" if where[0] == "mother" else f"d{where[1]}"
@@ -232,7 +233,10 @@ class AdministrationsTab(Tab):
             self.password.set(self.typed.get(self._identity(), ""))
             for name, variable in self.timeouts.items():
                 variable.set(str(self.document.get(where, name, getattr(Administration, name))))
-        self.enabled_check.configure(state="normal" if daughter else "disabled")
+        if daughter:  # the mother always takes part
+            self.enabled_check.grid()
+        else:
+            self.enabled_check.grid_remove()
         self.remove_button.configure(state="normal" if daughter else "disabled")
         self._show_kind()
         self._password_note()

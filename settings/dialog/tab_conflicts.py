@@ -10,29 +10,30 @@ from typing import Any
 import ttkbootstrap as ttk
 
 from engine import Policy
+from engine.i18n import N_, _
 from settings.dialog.base import PAD, Tab
-from settings.i18n import _
 
 POLICIES = (
-    (Policy.MOTHER_WINS, "The mother wins",
-     "A field changed in both the mother and a daughter gets the mother's value; the "
-     "daughter's value is kept in the history, so the run can be undone."),
-    (Policy.DAUGHTER_WINS, "The daughter wins",
-     "The daughter keeps its own value. The conflict is reported once and not again until "
-     "one side changes that field."),
-    (Policy.SKIP, "Leave it for a person",
-     "Nothing is written for that field; the conflict is reported at every run until "
-     "someone makes both sides agree."),
+    (Policy.MOTHER_WINS, N_("The mother wins"),
+     N_("A field changed in both the mother and a daughter gets the mother's value; the "
+        "daughter's value is kept in the history, so the run can be undone.")),
+    (Policy.DAUGHTER_WINS, N_("The daughter wins"),
+     N_("The daughter keeps its own value. The conflict is reported once and not again "
+        "until one side changes that field.")),
+    (Policy.SKIP, N_("Leave it for a person"),
+     N_("Nothing is written for that field; the conflict is reported at every run until "
+        "someone makes both sides agree.")),
 )
 SWITCHES = (
-    ("on_failure", "When a sync fails (a daughter cannot be reached, a record is refused)"),
-    ("on_conflict", "When a sync meets conflicts"),
-    ("on_success", "When a sync went well"),
+    ("on_failure", N_("When a sync fails (a daughter cannot be reached, a record is "
+                      "refused)")),
+    ("on_conflict", N_("When a sync meets conflicts")),
+    ("on_success", N_("When a sync went well")),
 )
 
 
 class ConflictsTab(Tab):
-    title = _("Conflicts and notifications")
+    title = N_("Conflicts and notifications")
     sections = ("[conflicts]", "[notify]")
 
     def __init__(self, window: Any) -> None:

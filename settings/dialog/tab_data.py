@@ -12,19 +12,19 @@ import ttkbootstrap as ttk
 
 import engine
 from engine import Administration
+from engine.i18n import N_, _
 from settings.config import BUILT_IN_ENTITIES, ConfigProblem
 from settings.dialog.base import PAD, Tab
 from settings.dialog.checklist import CheckList
 from settings.dialog.records import RecordPicker
 from settings.document import Where
-from settings.i18n import _
 
-SELECTIONS = (("all", "All records"), ("where", "Records where a column has a value"),
-              ("keys", "Only the records I choose"))
+SELECTIONS = (("all", N_("All records")), ("where", N_("Records where a column has a value")),
+              ("keys", N_("Only the records I choose")))
 
 
 class DataTab(Tab):
-    title = _("Data")
+    title = N_("Data")
     sections = ("[entities", "[[daughters]] #")
 
     def owns(self, problem: ConfigProblem) -> bool:

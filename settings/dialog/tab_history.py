@@ -11,12 +11,12 @@ import ttkbootstrap as ttk
 
 import engine
 from engine import RunReport
+from engine.i18n import N_, _
 from settings.dialog.base import PAD, Tab
-from settings.i18n import _
 
 RUNS = 50
-STATUS = {"ok": "ok", "attention": "needs attention", "failed": "failed",
-          "running": "running"}
+STATUS = {"ok": N_("ok"), "attention": N_("needs attention"), "failed": N_("failed"),
+          "running": N_("running")}
 
 
 def counts(report: RunReport) -> str:
@@ -42,7 +42,7 @@ def local(moment: str | None) -> str:
 
 
 class HistoryTab(Tab):
-    title = _("History")
+    title = N_("History")
 
     def __init__(self, window: Any) -> None:
         super().__init__(window)

@@ -10,17 +10,21 @@ from typing import Any
 
 import ttkbootstrap as ttk
 
+from engine.i18n import N_, _
 from settings.config import DAYS, Schedule
 from settings.dialog.base import PAD, Tab
-from settings.i18n import _
 from settings.schedule import describe
 
-DAY_LABELS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+DAY_LABELS = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"),
+              N_("Saturday"), N_("Sunday"))
+FIELDS = (("from", N_("From"), N_("HH:MM, e.g. 07:00")),
+          ("until", N_("Until"), N_("HH:MM; 24:00 is the end of the day")),
+          ("every_minutes", N_("Every (minutes)"), N_("1 to 1440")))
 WHERE = ("schedule",)
 
 
 class ScheduleTab(Tab):
-    title = _("Schedule")
+    title = N_("Schedule")
     sections = ("[schedule]",)
 
     def __init__(self, window: Any) -> None:
@@ -45,10 +49,7 @@ class ScheduleTab(Tab):
 
         self.values = {key: tk.StringVar(self) for key in ("from", "until", "every_minutes")}
         self.entries: dict[str, ttk.Entry] = {}
-        for row, (key, text, hint) in enumerate((
-                ("from", "From", "HH:MM, e.g. 07:00"),
-                ("until", "Until", "HH:MM; 24:00 is the end of the day"),
-                ("every_minutes", "Every (minutes)", "1 to 1440")), start=1):
+        for row, (key, text, hint) in enumerate(FIELDS, start=1):
             ttk.Label(self, text=_(text)).grid(row=row * 2 + 1, column=0, sticky="w",
                                                padx=(0, PAD), pady=(PAD, 0))
             entry = ttk.Entry(self, textvariable=self.values[key], width=8)

@@ -13,14 +13,14 @@ import ttkbootstrap as ttk
 
 import assets
 from engine import ConfigError, StamsyncError, secrets
+from engine.i18n import _
 from settings.config import ConfigProblem
+from settings.dialog import TABS
 from settings.dialog.base import PAD, Tab, Tasks
 from settings.document import ConfigDocument
-from settings.i18n import _
 
 log = logging.getLogger("stamsync")
 
-TABS = ("administrations", "data", "schedule", "conflicts", "history")
 THEME = "bootstrap-light"
 SHOWN_PROBLEMS = 4
 """How many problems the bar under the tabs lists by name."""
@@ -49,15 +49,12 @@ class SettingsWindow:
         self.notebook.pack(fill="both", expand=True, padx=PAD * 2, pady=(PAD * 2, PAD))
         from settings.dialog import tab_admins, tab_conflicts, tab_data, tab_history, tab_schedule
 
-        self.tabs: dict[str, Tab] = {
-            "administrations": tab_admins.AdministrationsTab(self),
-            "data": tab_data.DataTab(self),
-            "schedule": tab_schedule.ScheduleTab(self),
-            "conflicts": tab_conflicts.ConflictsTab(self),
-            "history": tab_history.HistoryTab(self),
-        }
+        pages = (tab_admins.AdministrationsTab, tab_data.DataTab, tab_schedule.ScheduleTab,
+                 tab_conflicts.ConflictsTab, tab_history.HistoryTab)
+        self.tabs: dict[str, Tab] = {name: page(self)
+                                     for name, page in zip(TABS, pages, strict=True)}
         for page in self.tabs.values():
-            self.notebook.add(page, text=page.title)
+            self.notebook.add(page, text=_(page.title))
 
         bar = ttk.Frame(self.root, padding=(PAD * 2, 0, PAD * 2, PAD * 2))
         bar.pack(fill="x")
@@ -88,7 +85,7 @@ class SettingsWindow:
         for page in self.tabs.values():
             page.show_problems(self.problems)
             mine = [p for p in self.problems if page.owns(p)]
-            self.notebook.tab(page, text=page.title + (f"  ({len(mine)})" if mine else ""))
+            self.notebook.tab(page, text=_(page.title) + (f"  ({len(mine)})" if mine else ""))
         self.save_button.configure(state="disabled" if self.problems else "normal")
         if not self.problems:
             self.problem_text.configure(text="")
