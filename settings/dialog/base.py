@@ -8,6 +8,7 @@ import queue
 import threading
 import time
 import tkinter as tk
+import tkinter.font as tkfont
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -23,6 +24,17 @@ T = TypeVar("T")
 PAD = 8
 """The space between widgets, in pixels."""
 DANGER = "danger"
+HEADING = "StamsyncHeading"
+"""The font of a section's heading: the dialog's own font, in bold (made by `fonts()`)."""
+
+
+def fonts(root: tk.Misc) -> None:
+    """The named fonts the tabs use, made once per window."""
+    if HEADING in root.tk.splitlist(root.tk.call("font", "names")):
+        return
+    options = {**tkfont.nametofont("TkDefaultFont", root=root).actual(), "weight": "bold"}
+    root.tk.call("font", "create", HEADING,
+                 *(part for name, value in options.items() for part in (f"-{name}", value)))
 
 
 class Tasks:
@@ -86,6 +98,8 @@ class Tab(ttk.Frame):
         super().__init__(window.notebook, padding=PAD * 2)
         self.window = window
         self.marks: dict[tuple[str, str | None], Mark] = {}
+        """The fields that show a problem, by the problem's (section, key)."""
+        self._placed: dict[tuple[str, int, int], Mark] = {}
         self._loading = False
 
     @property
@@ -96,12 +110,17 @@ class Tab(ttk.Frame):
         return any(problem.where.startswith(s) for s in self.sections)
 
     def show_problems(self, problems: list[ConfigProblem]) -> None:
-        """Mark each problem on its field (where this tab shows it now); clear the others."""
+        """Mark each problem on its field (where this tab shows it now); clear the others.
+        A field that stands for several keys shows all of their problems."""
         placed: dict[tuple[str, str | None], str] = {}
         for problem in problems:
             placed.setdefault((problem.where, problem.key), problem.message)
+        said: dict[Mark, list[str]] = {mark: [] for mark in self.marks.values()}
         for spot, mark in self.marks.items():
-            mark.show(placed.get(spot))
+            if spot in placed:
+                said[mark].append(placed[spot])
+        for mark, messages in said.items():
+            mark.show("\n".join(messages) or None)
 
     def changed(self) -> None:
         """The document changed: check it again (unless the tab is filling its widgets)."""
@@ -121,15 +140,27 @@ class Tab(ttk.Frame):
         """`with self.loading():` fills widgets without writing them back."""
         return _Loading(self)
 
-    def mark(self, where: Where | str, key: str | None, widget: tk.Widget,
-             row: int, column: int, columnspan: int = 1) -> Mark:
+    def mark(self, where: Where | str, key: str | None, widget: tk.Widget, row: int,
+             column: int, columnspan: int = 1, parent: tk.Misc | None = None) -> Mark:
         """Shows the problem about (where, key), if any, on `widget`, and its reason in a
-        line under it, at (row, column) of the widget's grid."""
+        line at (row, column) of `parent`'s grid (default: the widget's own parent). A place
+        keeps its one reason line, whichever record the form shows."""
         name = where if isinstance(where, str) else label(where)
-        mark = Mark(widget, ttk.Label(widget.master, text="", bootstyle=DANGER,
-                                      wraplength=420, justify="left"), row, column, columnspan)
+        spot = (str(widget), row, column)
+        mark = self._placed.get(spot)
+        if mark is None:
+            reason = ttk.Label(parent if parent is not None else widget.master, text="",
+                               bootstyle=DANGER, wraplength=560, justify="left")
+            mark = self._placed[spot] = Mark(widget, reason, row, column, columnspan)
         self.marks[(name, key)] = mark
         return mark
+
+    def forget_marks(self) -> None:
+        """The form is about to show another administration or entity: its marks go, to be
+        placed again for what it shows."""
+        for mark in self.marks.values():
+            mark.show(None)
+        self.marks.clear()
 
     def refresh(self) -> None:
         """Fill the widgets from the document (after it changed elsewhere)."""

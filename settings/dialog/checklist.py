@@ -8,6 +8,8 @@ from collections.abc import Callable
 
 import ttkbootstrap as ttk
 
+from settings.dialog.base import PAD
+
 CHECKED, UNCHECKED = "\u2611", "\u2610"
 
 Changed = Callable[[list[str] | None], None]
@@ -23,12 +25,12 @@ class CheckList(ttk.Frame):
         self._checked: list[str] = []
         self.all = tk.BooleanVar(self, value=False)
         self.all_check: ttk.Checkbutton | None = None
-        if everything is not None:
-            self.all_check = ttk.Checkbutton(self, text=everything, variable=self.all,
-                                             command=self._all_toggled)
-            self.all_check.pack(anchor="w")
         body = ttk.Frame(self)
         body.pack(fill="both", expand=True)
+        if everything is not None:  # under the list, so lists side by side start level
+            self.all_check = ttk.Checkbutton(self, text=everything, variable=self.all,
+                                             command=self._all_toggled)
+            self.all_check.pack(anchor="w", pady=(PAD // 2, 0))
         self.tree = ttk.Treeview(body, show="tree", selectmode="none", height=height)
         bar = ttk.Scrollbar(body, orient="vertical", command=self.tree.yview)
         self.tree.configure(yscrollcommand=bar.set)

@@ -14,10 +14,14 @@ import ttkbootstrap as ttk
 
 import engine
 from engine import Administration
-from engine.i18n import _
+from engine.i18n import _, ngettext, number
 from settings.dialog.base import PAD
 from settings.dialog.checklist import CHECKED, UNCHECKED
 
+SEARCH_DELAY = 150
+"""Milliseconds after the last key press before a long list is searched."""
+INSTANT = 5000
+"""Lists up to this long are searched at every key press."""
 SHOWN_ROWS = 1000
 """How many matching records the list shows at once (the search narrows the rest)."""
 MOST = 200_000
@@ -116,10 +120,11 @@ class RecordPicker(ttk.Toplevel):
         self.search = tk.StringVar(self)
         self.search_entry = ttk.Entry(top, textvariable=self.search, width=30)
         self.search_entry.pack(side="left", padx=PAD)
-        self.search.trace_add("write", lambda *_a: self._searched())
-        self.all_button = ttk.Button(top, text=_("Sync all shown"), bootstyle="secondary",
+        self.search.trace_add("write", lambda *_a: self._search_soon())
+        self._search_job = ""
+        self.all_button = ttk.Button(top, text=_("Tick all"), bootstyle="secondary",
                                      command=lambda: self._choose(True))
-        self.none_button = ttk.Button(top, text=_("Sync none shown"),
+        self.none_button = ttk.Button(top, text=_("Untick all"),
                                       bootstyle="secondary-outline",
                                       command=lambda: self._choose(False))
         if choosing:
@@ -134,18 +139,18 @@ class RecordPicker(ttk.Toplevel):
         headings = ["sync", "skip", *key, *self.shown]
         self.tree = ttk.Treeview(body, columns=headings, show="headings", selectmode="none")
         self.tree.heading("sync", text=_("Sync"))
-        self.tree.heading("skip", text=_("Skip"))
-        self.tree.column("sync", width=50, anchor="center", stretch=False)
-        self.tree.column("skip", width=50, anchor="center", stretch=False)
+        self.tree.heading("skip", text=_("Never"))
+        self.tree.column("sync", width=60, anchor="center", stretch=False)
+        self.tree.column("skip", width=60, anchor="center", stretch=False)
         for name in [*key, *self.shown]:
-            self.tree.heading(name, text=name)
-            self.tree.column(name, width=140 if name in key else 220)
+            self.tree.heading(name, text=name, anchor="w")
+            self.tree.column(name, width=120 if name in key else 200, minwidth=60)
         if not choosing:
             self.tree.configure(displaycolumns=headings[1:])
         bar = ttk.Scrollbar(body, orient="vertical", command=self.tree.yview)
         self.tree.configure(yscrollcommand=bar.set)
+        bar.pack(side="right", fill="y")  # first, so the list cannot squeeze it out
         self.tree.pack(side="left", fill="both", expand=True)
-        bar.pack(side="right", fill="y")
         self.tree.bind("<Button-1>", self._clicked)
 
         bottom = ttk.Frame(self, padding=(PAD * 2, PAD, PAD * 2, PAD * 2))
@@ -174,10 +179,13 @@ class RecordPicker(ttk.Toplevel):
         chosen, skipped = self.model.result()
         self.model = Records(found.rows, chosen, skipped)
         self.model.search(self.search.get())
-        more = _(" (the first {n:,}; the table has more)").format(n=MOST) \
-            if found.truncated else ""
-        self.status.configure(text=_("{n:,} records in the mother").format(
-            n=len(self.model.rows)) + more)
+        count = len(self.model.rows)
+        said = (_("The first {n} records of the mother (the table has more).") if found.truncated
+                else ngettext("{n} record in the mother.", "{n} records in the mother.", count))
+        self.status.configure(text=said.format(n=number(count)) + " " + (
+            _("Tick Sync for the records that take part; tick Never for a record that must "
+              "never be synced.") if self.choosing else
+            _("Tick Never for a record that must never be synced, whatever the selection.")))
         self.ok_button.configure(state="normal")
         self._draw()
 
@@ -185,7 +193,19 @@ class RecordPicker(ttk.Toplevel):
         if self.winfo_exists():
             self.status.configure(text=str(error), bootstyle="danger")
 
+    def _search_soon(self) -> None:
+        """Search at once in a short list, else once the typing pauses (a search runs over
+        every record)."""
+        if self._search_job:
+            self.after_cancel(self._search_job)
+            self._search_job = ""
+        if len(self.model.rows) <= INSTANT:
+            self._searched()
+        else:
+            self._search_job = self.after(SEARCH_DELAY, self._searched)
+
     def _searched(self) -> None:
+        self._search_job = ""
         self.model.search(self.search.get())
         self._draw()
 
@@ -202,14 +222,15 @@ class RecordPicker(ttk.Toplevel):
                 "\u26d4" if key in self.model.skipped else "",
                 *key, *("" if v is None else v for v in values)))
         matching = len(self.model.matching)
-        shown = _("Showing the first {shown:,} of {n:,} matching; search to narrow them. "
-                  ).format(shown=SHOWN_ROWS, n=matching) if matching > SHOWN_ROWS else ""
-        self.all_button.configure(text=_("Sync all {n:,} shown").format(n=matching))
-        self.none_button.configure(text=_("Sync none of them"))
-        counted = (_("{chosen:,} chosen, {skipped:,} skipped") if self.choosing
-                   else _("{skipped:,} never synced"))
-        self.counts.configure(text=shown + counted.format(chosen=len(self.model.chosen),
-                                                          skipped=len(self.model.skipped)))
+        shown = _("Showing the first {shown} of {n} matching; search to narrow them.").format(
+            shown=number(SHOWN_ROWS), n=number(matching)) + "  " if matching > SHOWN_ROWS \
+            else ""
+        self.all_button.configure(text=_("Tick all {n} found").format(n=number(matching)))
+        self.none_button.configure(text=_("Untick all {n} found").format(n=number(matching)))
+        counted = (_("{chosen} to sync, {skipped} never synced") if self.choosing
+                   else _("{skipped} never synced"))
+        self.counts.configure(text=shown + counted.format(
+            chosen=number(len(self.model.chosen)), skipped=number(len(self.model.skipped))))
 
     def _clicked(self, event: tk.Event[tk.Misc]) -> None:
         row = self.tree.identify_row(event.y)

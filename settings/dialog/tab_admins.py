@@ -17,8 +17,8 @@ from engine import Administration, StamsyncError, secrets
 from engine.i18n import N_, _
 from settings.config import MAX_TIMEOUT
 from settings.connection import Connection, compose, parse
-from settings.dialog.base import PAD, Tab
-from settings.document import Where
+from settings.dialog.base import HEADING, PAD, Tab
+from settings.document import Where, label
 
 LABELS = 160
 """The width of the labels' column, in pixels (the same in every part of the form)."""
@@ -62,7 +62,7 @@ class AdministrationsTab(Tab):
         form.columnconfigure(0, minsize=LABELS)
         form.columnconfigure(1, weight=1)
         self.labels: dict[str, ttk.Label] = {}
-        self.role = ttk.Label(form, text="", font="-weight bold")
+        self.role = ttk.Label(form, text="", font=HEADING)
         self.role.grid(row=0, column=0, columnspan=3, sticky="w", pady=(0, PAD))
 
         self.name = tk.StringVar(self)
@@ -112,7 +112,6 @@ class AdministrationsTab(Tab):
                 driver, textvariable=self.fields[name]), row * 2)
         for box in self.boxes.values():
             box.grid(row=6, column=0, columnspan=3, sticky="ew")
-        self.database_reason = 7
 
         self.password = tk.StringVar(self)
         self.password_entry = self._row(_("Password"), ttk.Entry(
@@ -125,11 +124,12 @@ class AdministrationsTab(Tab):
                                                                 "query_timeout")}
         times = self.times = ttk.Frame(form)
         self._row(_("Timeouts (seconds)"), times, 10)
+        self.timeout_boxes: dict[str, ttk.Spinbox] = {}
         for name, text in TIMEOUTS:
             ttk.Label(times, text=_(text)).pack(side="left")
-            ttk.Spinbox(times, from_=1, to=MAX_TIMEOUT, width=6,
-                        textvariable=self.timeouts[name]).pack(side="left",
-                                                               padx=(PAD // 2, PAD * 2))
+            spin = self.timeout_boxes[name] = ttk.Spinbox(
+                times, from_=1, to=MAX_TIMEOUT, width=6, textvariable=self.timeouts[name])
+            spin.pack(side="left", padx=(PAD // 2, PAD * 2))
 
         test = ttk.Frame(form)
         test.grid(row=12, column=1, columnspan=2, sticky="ew", pady=(PAD, 0))
@@ -241,14 +241,18 @@ class AdministrationsTab(Tab):
         self._show_kind()
         self._password_note()
         self.test_result.configure(text="")
-        self.marks.clear()
+        self.forget_marks()
         self.mark(where, "name", self.name_entry, 2, 1, 2)
-        box = self.boxes[self.kind.get()]
-        main = self.widgets["path" if self.kind.get() == "sqlite" else self.kind.get()]
-        self.mark(where, "database", main, self.database_reason, 1, 2).reason.master = box
-        for key in ("connect_timeout", "query_timeout"):
-            self.mark(where, key, self.password_entry, 11, 1, 2)
+        self._mark_database()
+        for key, spin in self.timeout_boxes.items():
+            self.mark(where, key, spin, 11, 1, 2, parent=self.form)
         self.show_problems(self.window.problems)
+
+    def _mark_database(self) -> None:
+        """The database's problem goes on the main field of the kind of connection shown
+        (the file, the data source or the driver), in the line under it."""
+        main = self.widgets["path" if self.kind.get() == "sqlite" else self.kind.get()]
+        self.mark(self.selected, "database", main, 1, 1, 2)
 
     def _show_kind(self) -> None:
         """The fields of this kind of connection; a password and timeouts only for ODBC."""
@@ -366,17 +370,11 @@ class AdministrationsTab(Tab):
 
     def _show_marks_again(self) -> None:
         """The database's mark follows the kind of connection shown."""
-        key = (self._label(), "database")
-        mark = self.marks.get(key)
+        mark = self.marks.get((label(self.selected), "database"))
         main = self.widgets["path" if self.kind.get() == "sqlite" else self.kind.get()]
         if mark is not None and mark.widget is not main:
             mark.show(None)
-            self.mark(self.selected, "database", main, self.database_reason, 1, 2)
-
-    def _label(self) -> str:
-        from settings.document import label
-
-        return label(self.selected)
+            self._mark_database()
 
     def _browse(self) -> None:
         chosen = filedialog.askopenfilename(

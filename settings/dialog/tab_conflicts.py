@@ -9,9 +9,9 @@ from typing import Any
 
 import ttkbootstrap as ttk
 
-from engine import Policy
+from engine import Policy, i18n
 from engine.i18n import N_, _
-from settings.dialog.base import PAD, Tab
+from settings.dialog.base import HEADING, PAD, Tab
 
 POLICIES = (
     (Policy.MOTHER_WINS, N_("The mother wins"),
@@ -24,6 +24,10 @@ POLICIES = (
      N_("Nothing is written for that field; the conflict is reported at every run until "
         "someone makes both sides agree.")),
 )
+LANGUAGE_NAMES = {"en": "English", "nl": "Nederlands"}
+"""Each language in its own words, as a person looks for it."""
+LANGUAGES = (("auto", N_("As the system ({system})")), ("en", LANGUAGE_NAMES["en"]),
+             ("nl", LANGUAGE_NAMES["nl"]))
 SWITCHES = (
     ("on_failure", N_("When a sync fails (a daughter cannot be reached, a record is "
                       "refused)")),
@@ -34,7 +38,7 @@ SWITCHES = (
 
 class ConflictsTab(Tab):
     title = N_("Conflicts and notifications")
-    sections = ("[conflicts]", "[notify]")
+    sections = ("[conflicts]", "[notify]", "[interface]")
 
     def __init__(self, window: Any) -> None:
         super().__init__(window)
@@ -61,7 +65,7 @@ class ConflictsTab(Tab):
             ("conflicts",), "policy", self.policy.get()))
 
         ttk.Separator(self).grid(row=row + 1, column=0, sticky="ew", pady=PAD * 2)
-        ttk.Label(self, text=_("Show a desktop notification"), font="-weight bold").grid(
+        ttk.Label(self, text=_("Show a desktop notification"), font=HEADING).grid(
             row=row + 2, column=0, sticky="w", pady=(0, PAD))
         self.switches = {key: tk.BooleanVar(self) for key, _text in SWITCHES}
         self.switch_checks = {}
@@ -75,6 +79,30 @@ class ConflictsTab(Tab):
                                "failure is not announced again at every interval."),
                   bootstyle="secondary", wraplength=720, justify="left").grid(
             row=row + 6, column=0, sticky="w", pady=(PAD, 0))
+
+        row += 7
+        ttk.Separator(self).grid(row=row, column=0, sticky="ew", pady=PAD * 2)
+        ttk.Label(self, text=_("Language"), font=HEADING).grid(
+            row=row + 1, column=0, sticky="w", pady=(0, PAD))
+        self.language = tk.StringVar(self)
+        self.language_buttons = {}
+        choices = ttk.Frame(self)
+        choices.grid(row=row + 2, column=0, sticky="w")
+        system = LANGUAGE_NAMES.get(i18n.os_language(), LANGUAGE_NAMES["en"])  # or English
+        for value, text in LANGUAGES:
+            shown = _(text).format(system=system) if value == "auto" else text
+            button = ttk.Radiobutton(choices, text=shown, value=value, variable=self.language)
+            button.pack(side="left", padx=(0, PAD * 3))
+            self.language_buttons[value] = button
+        self.mark(("interface",), "language", choices, row + 3, 0)
+        ttk.Label(self, text=_("For this window, the tray's menu and notifications and the "
+                               "command line; the tray follows as soon as you save, this "
+                               "window the next time it opens."),
+                  bootstyle="secondary", wraplength=720, justify="left").grid(
+            row=row + 4, column=0, sticky="w", pady=(PAD // 2, 0))
+        self.watch(self.language, lambda: self.document.set(
+            ("interface",), "language",
+            None if self.language.get() == "auto" else self.language.get()))
         self.refresh()
 
     def _write_switch(self, key: str) -> None:
@@ -87,3 +115,4 @@ class ConflictsTab(Tab):
             defaults = {"on_failure": True, "on_conflict": True, "on_success": False}
             for key, variable in self.switches.items():
                 variable.set(self.document.get(("notify",), key, defaults[key]) is True)
+            self.language.set(str(self.document.get(("interface",), "language", "auto")))

@@ -14,11 +14,13 @@ import engine
 from engine import Administration
 from engine.i18n import N_, _
 from settings.config import BUILT_IN_ENTITIES, ConfigProblem
-from settings.dialog.base import PAD, Tab
+from settings.dialog.base import HEADING, PAD, Tab
 from settings.dialog.checklist import CheckList
 from settings.dialog.records import RecordPicker
 from settings.document import Where
 
+LABEL_WIDTH = 20
+"""The labels' column, in characters."""
 SELECTIONS = (("all", N_("All records")), ("where", N_("Records where a column has a value")),
               ("keys", N_("Only the records I choose")))
 
@@ -59,51 +61,59 @@ class DataTab(Tab):
 
         form = self.form = ttk.Frame(self)
         form.grid(row=0, column=1, sticky="nsew")
-        form.columnconfigure(1, weight=1)
-        form.columnconfigure(3, weight=1)
+        form.columnconfigure(0, weight=1, uniform="half")
+        form.columnconfigure(1, weight=1, uniform="half")
         self.enabled = tk.BooleanVar(self)
         self.enabled_check = ttk.Checkbutton(form, text="", variable=self.enabled,
                                              bootstyle="round-toggle")
-        self.enabled_check.grid(row=0, column=0, columnspan=4, sticky="w", pady=(0, PAD))
+        self.enabled_check.grid(row=0, column=0, columnspan=2, sticky="w", pady=(0, PAD))
         self.watch(self.enabled, self._write_enabled)
 
+        names = self.names_box = ttk.Frame(form)
+        names.grid(row=1, column=0, columnspan=2, sticky="ew")
+        names.columnconfigure(1, weight=1)
         self.label = tk.StringVar(self)
-        self.label_entry = self._row(_("Name shown"), ttk.Entry(form, textvariable=self.label), 1)
+        self.label_entry = self._row(_("Name shown"), ttk.Entry(names, textvariable=self.label),
+                                     0)
         self.watch(self.label, lambda: self._set("label", self.label.get().strip() or None))
-
         self.table = tk.StringVar(self)
         self.table_box = self._row(_("Table in the mother"), ttk.Combobox(
-            form, textvariable=self.table), 3)
+            names, textvariable=self.table), 2)
         self.table_box.bind("<<ComboboxSelected>>", lambda _e: self._write_table())
         self.table_box.bind("<FocusOut>", lambda _e: self._write_table())
-        self.catalog_state = ttk.Label(form, text="", bootstyle="secondary")
-        self.catalog_state.grid(row=3, column=2, columnspan=2, sticky="w", padx=(PAD, 0))
+        self.catalog_state = ttk.Label(names, text="", bootstyle="secondary")
+        self.catalog_state.grid(row=2, column=2, sticky="w", padx=(PAD, 0))
 
-        ttk.Label(form, text=_("Key (identifies a record everywhere)")).grid(
-            row=5, column=0, columnspan=2, sticky="w", pady=(PAD, 0))
-        ttk.Label(form, text=_("Fields that are synced")).grid(
-            row=5, column=2, columnspan=2, sticky="w", pady=(PAD, 0), padx=(PAD * 2, 0))
-        self.key_list = CheckList(form, height=5, on_change=self._write_key)
-        self.key_list.grid(row=6, column=0, columnspan=2, sticky="nsew")
-        self.fields_list = CheckList(form, height=5, on_change=self._write_fields,
+        self._heading(form, _("Key (identifies a record everywhere)"), 2, 0)
+        self._heading(form, _("Fields that are synced"), 2, 1)
+        self.key_list = CheckList(form, height=6, on_change=self._write_key)
+        self.key_list.grid(row=3, column=0, sticky="nsew", padx=(0, PAD))
+        self.fields_list = CheckList(form, height=6, on_change=self._write_fields,
                                      everything=_("Every column (also ones added later)"))
-        self.fields_list.grid(row=6, column=2, columnspan=2, sticky="nsew", padx=(PAD * 2, 0))
+        self.fields_list.grid(row=3, column=1, sticky="nsew", padx=(PAD, 0))
 
-        ttk.Label(form, text=_("Fields a daughter keeps as its own (written only when "
-                               "stamsync creates the record there)")).grid(
-            row=8, column=0, columnspan=4, sticky="w", pady=(PAD, 0))
+        self._heading(form, _("Fields a daughter keeps as its own"), 5, 0, 2)
+        ttk.Label(form, text=_("A protected field is written only when stamsync creates the "
+                               "record in that daughter; after that the daughter owns it."),
+                  bootstyle="secondary", wraplength=640, justify="left").grid(
+            row=6, column=0, columnspan=2, sticky="w", pady=(0, PAD // 2))
+        owner = ttk.Frame(form)
+        owner.grid(row=7, column=0, sticky="new", padx=(0, PAD))
+        owner.columnconfigure(0, weight=1)
         self.daughter = tk.StringVar(self)
-        self.daughter_box = ttk.Combobox(form, textvariable=self.daughter, state="readonly")
-        self.daughter_box.grid(row=9, column=0, columnspan=2, sticky="new")
+        self.daughter_box = ttk.Combobox(owner, textvariable=self.daughter, state="readonly")
+        self.daughter_box.grid(row=0, column=0, sticky="ew")
         self.daughter_box.bind("<<ComboboxSelected>>", lambda _e: self._show_protected())
+        self.protected_state = ttk.Label(owner, text="", bootstyle="secondary",
+                                         wraplength=300, justify="left")
+        self.protected_state.grid(row=1, column=0, sticky="w", pady=(PAD // 2, 0))
         self.protected_list = CheckList(form, height=4, on_change=self._write_protected)
-        self.protected_list.grid(row=9, column=2, columnspan=2, sticky="nsew", padx=(PAD * 2, 0))
+        self.protected_list.grid(row=7, column=1, sticky="nsew", padx=(PAD, 0))
 
-        ttk.Label(form, text=_("Records that take part")).grid(
-            row=11, column=0, columnspan=4, sticky="w", pady=(PAD, 0))
+        self._heading(form, _("Records that take part"), 9, 0, 2)
         self.selection = tk.StringVar(self, value="all")
         choices = ttk.Frame(form)
-        choices.grid(row=12, column=0, columnspan=4, sticky="w")
+        choices.grid(row=10, column=0, columnspan=2, sticky="w")
         self.selection_buttons = {}
         for value, text in SELECTIONS:
             button = ttk.Radiobutton(choices, text=_(text), value=value,
@@ -112,7 +122,7 @@ class DataTab(Tab):
             self.selection_buttons[value] = button
         self.watch(self.selection, self._write_selection)
         where = ttk.Frame(form)
-        where.grid(row=13, column=0, columnspan=4, sticky="w", pady=(PAD // 2, 0))
+        where.grid(row=11, column=0, columnspan=2, sticky="w", pady=(PAD // 2, 0))
         self.where_column = tk.StringVar(self)
         self.where_value = tk.StringVar(self)
         ttk.Label(where, text=_("Column")).pack(side="left")
@@ -122,17 +132,16 @@ class DataTab(Tab):
         self.where_entry = ttk.Entry(where, textvariable=self.where_value, width=12)
         self.where_entry.pack(side="left", padx=PAD // 2)
         self.choose_button = ttk.Button(where, text=_("Choose records..."),
-                                        command=self.choose_records, bootstyle="info-outline")
+                                        command=self.choose_records, bootstyle="primary-outline")
         self.choose_button.pack(side="left", padx=(PAD * 2, 0))
         self.records_state = ttk.Label(where, text="", bootstyle="secondary")
         self.records_state.pack(side="left", padx=PAD)
         for variable in (self.where_column, self.where_value):
             self.watch(variable, self._write_selection)
 
-        ttk.Label(form, text=_("When a record leaves the mother or the selection")).grid(
-            row=15, column=0, columnspan=4, sticky="w", pady=(PAD, 0))
+        self._heading(form, _("When a record leaves the mother or the selection"), 13, 0, 2)
         removed = ttk.Frame(form)
-        removed.grid(row=16, column=0, columnspan=4, sticky="w")
+        removed.grid(row=14, column=0, columnspan=2, sticky="w")
         self.on_remove = tk.StringVar(self, value="keep")
         self.remove_column = tk.StringVar(self)
         self.remove_value = tk.StringVar(self)
@@ -266,29 +275,36 @@ class DataTab(Tab):
             state="disabled" if self.entity in BUILT_IN_ENTITIES else "normal")
         self._show_protected()
         self._records_state()
-        self.marks.clear()
+        self.forget_marks()
         label = f"[entities.{self.entity}]"
-        self.mark(label, "table", self.table_box, 4, 1)
-        self.mark(label, "key", self.key_list, 7, 0, 2)
-        self.mark(label, "fields", self.fields_list, 7, 2, 2)
-        self.mark(label, "select", self.choose_button, 14, 0, 4)
-        self.mark(f"{label} select", "column", self.where_box, 14, 0, 4)
-        self.mark(f"{label} select.keys", None, self.choose_button, 14, 0, 4)
-        self.mark(f"{label} skip", None, self.choose_button, 14, 0, 4)
-        self.mark(label, "on_remove", self.remove_box, 17, 0, 4)
-        self.mark(f"{label} on_remove", "column", self.remove_box, 17, 0, 4)
+        form = self.form
+        self.mark(label, "table", self.table_box, 3, 1)
+        self.mark(label, "key", self.key_list, 4, 0)
+        self.mark(label, "fields", self.fields_list, 4, 1)
+        spots: list[tuple[str, str | None]] = [
+            (label, "select"), (f"{label} select.keys", None), (f"{label} skip", None)]
+        for section, name in spots:
+            self.mark(section, name, self.choose_button, 12, 0, 2, parent=form)
+        self.mark(f"{label} select", "column", self.where_box, 12, 0, 2, parent=form)
+        for section, name in ((label, "on_remove"), (f"{label} on_remove", "column")):
+            self.mark(section, name, self.remove_box, 15, 0, 2, parent=form)
         for _name, where in self._daughters():
             self.mark(f"[[daughters]] #{int(where[1]) + 1} protect", self.entity,
-                      self.protected_list, 10, 2, 2)
+                      self.protected_list, 8, 1)
         self.show_problems(self.window.problems)
         if table and table not in self.catalog:
             self.load_columns(table)
 
     def _row(self, text: str, widget: Any, row: int) -> Any:
-        ttk.Label(widget.master, text=text).grid(row=row, column=0, sticky="w",
-                                                 padx=(0, PAD), pady=(0, PAD // 2))
+        ttk.Label(widget.master, text=text, width=LABEL_WIDTH).grid(
+            row=row, column=0, sticky="w", padx=(0, PAD), pady=(0, PAD // 2))
         widget.grid(row=row, column=1, sticky="ew", pady=(0, PAD // 2))
         return widget
+
+    def _heading(self, form: tk.Misc, text: str, row: int, column: int, span: int = 1) -> None:
+        ttk.Label(form, text=text, font=HEADING).grid(
+            row=row, column=column, columnspan=span, sticky="w", pady=(PAD, PAD // 2),
+            padx=(PAD, 0) if column else (0, 0))
 
     def _daughters(self) -> list[tuple[str, Where]]:
         found: list[tuple[str, Where]] = []
@@ -344,7 +360,21 @@ class DataTab(Tab):
         if where is not None:
             protect = self.document.get(where, "protect", {}) or {}
             protected = list(protect.get(self.entity, []) if isinstance(protect, dict) else [])
-        self.protected_list.show(_with(candidates, protected), protected)
+        shown = [*protected, *(c for c in candidates if c not in protected)]  # ticked first
+        self.protected_list.show(shown, protected)
+        self._protected_state(protected)
+
+    def _protected_state(self, protected: list[str]) -> None:
+        name = self.daughter.get()
+        if not name:
+            text = _("Add a daughter on the Administrations tab first.")
+        elif protected:
+            text = _("{daughter} keeps its own {fields}.").format(
+                daughter=name, fields=", ".join(protected))
+        else:
+            text = _("{daughter} gets every synced field from the mother.").format(
+                daughter=name)
+        self.protected_state.configure(text=text)
 
     def _write_protected(self, chosen: list[str] | None) -> None:
         where = dict(self._daughters()).get(self.daughter.get())
@@ -356,6 +386,7 @@ class DataTab(Tab):
         else:
             protect.pop(self.entity, None)
         self.document.set(where, "protect", protect or None)
+        self._protected_state(chosen or [])
         self.changed()
 
     def _write_selection(self) -> None:

@@ -11,12 +11,23 @@ import ttkbootstrap as ttk
 
 import engine
 from engine import RunReport
-from engine.i18n import N_, _
-from settings.dialog.base import PAD, Tab
+from engine.i18n import N_, _, ngettext, number
+from settings.dialog.base import HEADING, PAD, Tab
 
 RUNS = 50
 STATUS = {"ok": N_("ok"), "attention": N_("needs attention"), "failed": N_("failed"),
           "running": N_("running")}
+
+
+COUNTED = {
+    "created": lambda n: ngettext("{n} created", "{n} created", n),
+    "updated": lambda n: ngettext("{n} updated", "{n} updated", n),
+    "conflicts": lambda n: ngettext("{n} conflict", "{n} conflicts", n),
+    "failed": lambda n: ngettext("{n} rejected", "{n} rejected", n),
+    "removed": lambda n: ngettext("{n} marked as removed", "{n} marked as removed", n),
+}
+"""A count of a run in words (what "nothing to do" leaves out)."""
+ACTIONS = {"create": N_("created"), "update": N_("updated"), "remove": N_("marked as removed")}
 
 
 def counts(report: RunReport) -> str:
@@ -24,13 +35,13 @@ def counts(report: RunReport) -> str:
     parts = []
     for daughter in report.daughters:
         if daughter.status == "failed" and daughter.error:
-            parts.append(f"{daughter.name}: " + _("failed"))
+            parts.append(_("{daughter}: failed").format(daughter=daughter.name))
             continue
-        total: dict[str, int] = {}
+        total: dict[str, int] = dict.fromkeys(COUNTED, 0)
         for entity in daughter.entities.values():
-            for name in ("created", "updated", "conflicts", "failed"):
-                total[name] = total.get(name, 0) + getattr(entity, name)
-        said = [_("{n} {what}").format(n=n, what=_(name)) for name, n in total.items() if n]
+            for name in COUNTED:
+                total[name] += getattr(entity, name)
+        said = [COUNTED[name](n).format(n=number(n)) for name, n in total.items() if n]
         parts.append(f"{daughter.name}: " + (", ".join(said) or _("up to date")))
     return "; ".join(parts) or (report.error or "")
 
@@ -51,35 +62,22 @@ class HistoryTab(Tab):
         self.rowconfigure(3, weight=1)
         top = ttk.Frame(self)
         top.grid(row=0, column=0, sticky="ew", pady=(0, PAD))
-        ttk.Label(top, text=_("Recent runs"), font="-weight bold").pack(side="left")
+        ttk.Label(top, text=_("Recent runs"), font=HEADING).pack(side="left")
         self.preview_button = ttk.Button(top, text=_("Preview the next sync"),
-                                         bootstyle="info", command=self.preview)
+                                         bootstyle="primary", command=self.preview)
         self.preview_button.pack(side="right")
         ttk.Button(top, text=_("Refresh"), bootstyle="secondary-outline",
                    command=self.load).pack(side="right", padx=PAD)
         self.status = ttk.Label(top, text="", bootstyle="secondary")
         self.status.pack(side="left", padx=PAD * 2)
 
-        self.runs = ttk.Treeview(self, columns=("run", "when", "status", "what"),
-                                 show="headings", selectmode="browse", height=8)
-        for name, text, width in (("run", "Run", 60), ("when", "Started", 140),
-                                  ("status", "Status", 130), ("what", "What it did", 560)):
-            self.runs.heading(name, text=_(text), anchor="w")
-            self.runs.column(name, width=width, stretch=name == "what")
-        self.runs.grid(row=1, column=0, sticky="nsew")
+        self.runs = _scrolled(self, 1, columns=RUN_COLUMNS, selectmode="browse", height=8)
         self.runs.bind("<<TreeviewSelect>>", lambda _e: self.show_run())
 
-        ttk.Label(self, text=_("Changes of the selected run (field: before \u2192 after)"),
-                  font="-weight bold").grid(row=2, column=0, sticky="w", pady=(PAD * 2, PAD))
-        self.changes = ttk.Treeview(self, columns=("daughter", "entity", "key", "action",
-                                                   "fields"),
-                                    show="headings", selectmode="none", height=10)
-        for name, text, width in (("daughter", "Daughter", 110), ("entity", "Entity", 100),
-                                  ("key", "Record", 100), ("action", "Action", 90),
-                                  ("fields", "Fields", 480)):
-            self.changes.heading(name, text=_(text), anchor="w")
-            self.changes.column(name, width=width, stretch=name == "fields")
-        self.changes.grid(row=3, column=0, sticky="nsew")
+        self.changes_title = ttk.Label(self, text=_("Changes of the selected run"),
+                                       font=HEADING)
+        self.changes_title.grid(row=2, column=0, sticky="w", pady=(PAD * 2, PAD))
+        self.changes = _scrolled(self, 3, columns=CHANGE_COLUMNS, selectmode="none", height=10)
         self.reports: dict[str, RunReport] = {}
         self.load()
 
@@ -132,15 +130,33 @@ class HistoryTab(Tab):
 
     def _show_changes(self, report: RunReport) -> None:
         self.changes.delete(*self.changes.get_children())
-        for index, change in enumerate(report.changes or []):
-            fields = "; ".join(f"{name}: {_value(before)} \u2192 {_value(after)}"
-                               for name, (before, after) in change.fields.items())
+        changes = report.changes or []
+        spec = self.spec()
+        labels = {e.name: e.display_name for e in spec.entities} if spec is not None else {}
+        for index, change in enumerate(changes[:SHOWN_CHANGES]):
+            if change.action == "create":
+                fields = "; ".join(f"{name} = {_value(after)}"
+                                   for name, (_before, after) in change.fields.items())
+            else:
+                fields = "; ".join(f"{name}: {_value(before)} \u2192 {_value(after)}"
+                                   for name, (before, after) in change.fields.items())
+            action = _(ACTIONS.get(change.action, change.action))
+            if change.conflict:
+                action += " " + _("(conflict)")
             self.changes.insert("", "end", iid=str(index), values=(
-                change.daughter, change.entity, " / ".join(str(k) for k in change.key),
-                _(change.action), fields))
-        if not report.changes:
+                change.daughter, labels.get(change.entity, change.entity),
+                " / ".join(str(k) for k in change.key), action, fields))
+        title = (_("Changes of run {run}: what it would write (a preview)") if report.dry_run
+                 else _("Changes of run {run}"))
+        more = (" " + _("(the first {shown} of {n})").format(
+            shown=number(SHOWN_CHANGES), n=number(len(changes)))
+            if len(changes) > SHOWN_CHANGES else "")
+        self.changes_title.configure(text=title.format(run=report.run_id) + more)
+        if not changes:
             self.changes.insert("", "end", iid="none", values=(
-                "", "", "", "", _("This run changed nothing.")))
+                "", "", "", "", _("This run would write nothing.") if report.dry_run
+                else _("This run changed nothing.")))
+
 
     def preview(self) -> None:
         """A dry run with the settings as they stand (saved or not): writes nothing."""
@@ -173,4 +189,34 @@ class HistoryTab(Tab):
 
 
 def _value(value: Any) -> str:
-    return "(empty)" if value is None else str(value)
+    return _("(empty)") if value is None else str(value)
+
+
+RUN_COLUMNS = (("run", N_("Run"), 60), ("when", N_("Started"), 140),
+               ("status", N_("Status"), 150), ("what", N_("What it did"), 560))
+CHANGE_COLUMNS = (("daughter", N_("Daughter"), 110), ("entity", N_("Entity"), 110),
+                  ("key", N_("Record"), 100), ("action", N_("Action"), 120),
+                  ("fields", N_("Fields"), 900))
+SHOWN_CHANGES = 5000
+"""Changes of one run listed at most (a first sync creates every record)."""
+
+
+def _scrolled(tab: ttk.Frame, row: int, columns: tuple[tuple[str, str, int], ...],
+              **options: Any) -> ttk.Treeview:
+    """A list with headings and both scroll bars, at `row` of the tab's grid; the last column
+    takes the rest of the width, and scrolls sideways when its text is longer."""
+    frame = ttk.Frame(tab)
+    frame.grid(row=row, column=0, sticky="nsew")
+    frame.columnconfigure(0, weight=1)
+    frame.rowconfigure(0, weight=1)
+    tree = ttk.Treeview(frame, columns=[c[0] for c in columns], show="headings", **options)
+    for name, text, width in columns:
+        tree.heading(name, text=_(text), anchor="w")
+        tree.column(name, width=width, minwidth=40, stretch=name == columns[-1][0])
+    down = ttk.Scrollbar(frame, orient="vertical", command=tree.yview)
+    across = ttk.Scrollbar(frame, orient="horizontal", command=tree.xview)
+    tree.configure(yscrollcommand=down.set, xscrollcommand=across.set)
+    tree.grid(row=0, column=0, sticky="nsew")
+    down.grid(row=0, column=1, sticky="ns")
+    across.grid(row=1, column=0, sticky="ew")
+    return tree

@@ -12,7 +12,7 @@ import ttkbootstrap as ttk
 
 from engine.i18n import N_, _
 from settings.config import DAYS, Schedule
-from settings.dialog.base import PAD, Tab
+from settings.dialog.base import HEADING, PAD, Tab
 from settings.schedule import describe
 
 DAY_LABELS = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"),
@@ -60,7 +60,7 @@ class ScheduleTab(Tab):
             self.mark(WHERE, key, entry, row * 2 + 2, 1)
             self.watch(self.values[key], functools.partial(self._write, key))
 
-        self.summary = ttk.Label(self, text="", font="-weight bold")
+        self.summary = ttk.Label(self, text="", font=HEADING)
         self.summary.grid(row=9, column=0, columnspan=3, sticky="w", pady=(PAD * 3, 0))
         self.refresh()
 

@@ -16,7 +16,7 @@ from engine import ConfigError, StamsyncError, secrets
 from engine.i18n import _
 from settings.config import ConfigProblem
 from settings.dialog import TABS
-from settings.dialog.base import PAD, Tab, Tasks
+from settings.dialog.base import PAD, Tab, Tasks, fonts
 from settings.document import ConfigDocument
 
 log = logging.getLogger("stamsync")
@@ -35,10 +35,11 @@ class SettingsWindow:
         self.document = document if document is not None else ConfigDocument.open(path)
         self.saved = False
         self.root = ttk.App(title=_("stamsync settings") + f" - {path}", theme=THEME,
-                            size=(980, 700), minsize=(860, 600))
+                            size=(1000, 720), minsize=(900, 660))
         self.root.iconphoto(True, tk.PhotoImage(master=self.root, file=str(assets.app_png())))
         self.root.protocol("WM_DELETE_WINDOW", self.cancel)
         self.root.bind("<Escape>", lambda _e: self.cancel())
+        fonts(self.root)
         self.tasks = Tasks(self.root)
         self.problems: list[ConfigProblem] = self.document.problems()
         self.last_run: dt.datetime | None = None
