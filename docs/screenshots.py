@@ -173,9 +173,10 @@ def records_shot(desktop: Desktop, window: SettingsWindow, shots: Shots) -> None
 def tray_shot(desktop: Desktop, config: Path, home: Path, shots: Shots) -> None:
     from tests.desktop import Tray
 
+    runs = runs_so_far(config)  # counted before the tray starts: its first sync may be quick
     tray = Tray(desktop, config, home).start()
     try:
-        wait_for_startup_sync(tray)
+        wait_for_startup_sync(tray, runs)
         icon = tray.icon()
         menu = open_menu(tray)
         shots.save(settled_shot(desktop, union(icon, menu, margin=MARGIN), "the tray menu"),
@@ -185,16 +186,22 @@ def tray_shot(desktop: Desktop, config: Path, home: Path, shots: Shots) -> None:
         tray.stop()
 
 
-def wait_for_startup_sync(tray: Tray) -> None:
+def runs_so_far(config_path: Path) -> int:
+    import engine
+    from settings import load
+
+    return len(engine.history(load(config_path).spec))
+
+
+def wait_for_startup_sync(tray: Tray, before: int) -> None:
     """A tray started inside its schedule's window syncs at once: its menu is shown once
-    that sync is over (else it says "Syncing now")."""
+    that sync is over (else it says "Syncing now"). `before`: the runs before it started."""
     import engine
     from settings import load
     from settings.schedule import in_window
     from tests.desktop import wait_for
 
     config = load(tray.config)
-    before = len(engine.history(config.spec))
     wait_for("the tray's first log line", lambda: "next sync" in tray.log)
 
     def finished() -> bool:
