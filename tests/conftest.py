@@ -3,13 +3,29 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import os
+
 import keyring
 import pytest
 from keyrings.alt.file import PlaintextKeyring
 
+from engine import i18n
 from tests.books import Books, Group, ServerBooks, make_group
 from tests.desktop import Desktop, start_desktop
 from tests.servers import Server, ready
+
+
+os.environ["LANGUAGE"] = "en"
+"""Tests read stamsync's English, whatever the machine's language; a test of the Dutch asks
+for it (the programs they start inherit this)."""
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    """Each test starts in English, and a test that switched language leaves English."""
+    i18n.use("en")
+    yield
+    i18n.use("en")
 
 
 def fill(g: Group) -> Group:

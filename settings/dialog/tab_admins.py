@@ -196,7 +196,7 @@ class AdministrationsTab(Tab):
         names = {str(self.document.get(("daughters", i), "name", "")).lower()
                  for i in range(len(self.document.daughters()))}
         number = len(names) + 1
-        while f"daughter {number}" in names:
+        while _("Daughter {n}").format(n=number).lower() in names:
             number += 1
         index = self.document.add_daughter(_("Daughter {n}").format(n=number))
         self.originals[self._identity(("daughters", index))] = ""  # new: nothing to move

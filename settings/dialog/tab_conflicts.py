@@ -16,7 +16,7 @@ from settings.dialog.base import HEADING, PAD, Tab
 POLICIES = (
     (Policy.MOTHER_WINS, N_("The mother wins"),
      N_("A field changed in both the mother and a daughter gets the mother's value; the "
-        "daughter's value is kept in the history, so the run can be undone.")),
+        "daughter's value it replaced is kept in the run's history.")),
     (Policy.DAUGHTER_WINS, N_("The daughter wins"),
      N_("The daughter keeps its own value. The conflict is reported once and not again "
         "until one side changes that field.")),

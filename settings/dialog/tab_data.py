@@ -12,7 +12,7 @@ import ttkbootstrap as ttk
 
 import engine
 from engine import Administration
-from engine.i18n import N_, _
+from engine.i18n import N_, _, ngettext
 from settings.config import BUILT_IN_ENTITIES, ConfigProblem
 from settings.dialog.base import HEADING, PAD, Tab
 from settings.dialog.checklist import CheckList
@@ -464,8 +464,8 @@ class DataTab(Tab):
     def _tables_read(self, tables: list[str]) -> None:
         self.tables = tables
         self.table_box.configure(values=tables)
-        self.catalog_state.configure(text=_("{n} tables in the mother").format(n=len(tables)),
-                                     bootstyle="secondary")
+        counted = ngettext("{n} table in the mother", "{n} tables in the mother", len(tables))
+        self.catalog_state.configure(text=counted.format(n=len(tables)), bootstyle="secondary")
 
     def load_columns(self, table: str) -> None:
         mother = self.mother()
