@@ -1,9 +1,8 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
-
-import os
 
 import keyring
 import pytest
@@ -13,7 +12,6 @@ from engine import i18n
 from tests.books import Books, Group, ServerBooks, make_group
 from tests.desktop import Desktop, start_desktop
 from tests.servers import Server, ready
-
 
 os.environ["LANGUAGE"] = "en"
 """Tests read stamsync's English, whatever the machine's language; a test of the Dutch asks
