@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from engine.db import Database
 from engine.db.base import iterate_pages, resolve_column
-from engine.db.values import loose_key, same
+from engine.db.values import loose_key, matches
 from engine.errors import ConfigError, DatabaseError
 from engine.i18n import N_, _, ngettext
 from engine.model import Administration, Entity, Policy, SelectKeys, SelectWhere
@@ -129,7 +129,7 @@ def _selects_any(db: Database, layout: MotherLayout) -> bool:
     if isinstance(select, SelectWhere):
         assert layout.select_index is not None
         columns = (*layout.key, layout.columns[layout.select_index])
-        return any(same(row[width], select.equals)
+        return any(matches(row[width], select.equals)
                    for page in iterate_pages(db, layout.table, columns, layout.key, 5000)
                    for row in page)
     if isinstance(select, SelectKeys):

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from engine.apply import RolledBack, write_chunk
 from engine.db import Database, connect
 from engine.db.base import Row, iterate_pages
-from engine.db.values import loose_key, same, same_rows
+from engine.db.values import loose_key, matches, same, same_rows
 from engine.errors import DatabaseError, StamsyncError
 from engine.i18n import N_, _
 from engine.journal import NO_CREATES, Created, Journal, Written
@@ -560,7 +560,7 @@ class Run:
             if where is not None or chosen is not None or skip:
                 kept = []
                 for key, raw in zip(keys, page, strict=True):
-                    if where is not None and not same(raw[where[0]], where[1]):
+                    if where is not None and not matches(raw[where[0]], where[1]):
                         continue
                     if chosen is not None or skip:
                         loose = loose_key(key)

@@ -19,6 +19,20 @@ def test_select_by_column_value_j_n(group: Group) -> None:
     assert group.counts(report)["created"] == 2
 
 
+def test_a_value_typed_as_text_selects_the_number_it_spells(group: Group) -> None:
+    """The settings dialog writes what a person typed, as text; a number column is matched
+    by the number ("1000" selects 1000 and 1000.00, never 10000)."""
+    group.mother.set("D101", credit=2500)
+    group.mother.set("D102", credit=10000)
+    group.entity = replace(group.entity, select=SelectWhere("credit", "1000"))
+    group.sync()
+    assert set(group.daughters[0].rows()) == {"D100"}
+    group.entity = replace(group.entity, select=SelectWhere("credit", "2500.00"))
+    report = group.sync()
+    assert "D101" in group.daughters[0].rows() and "D102" not in group.daughters[0].rows()
+    assert group.counts(report)["created"] == 1
+
+
 def test_select_by_keys(group: Group) -> None:
     group.entity = replace(group.entity, select=SelectKeys(frozenset({("D100",), ("D102",)})))
     group.sync()

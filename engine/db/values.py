@@ -63,6 +63,24 @@ def same(a: Any, b: Any) -> bool:
     return bool(normalize(a) == normalize(b))
 
 
+def matches(value: Any, wanted: Any) -> bool:
+    """Whether a record's `value` is the `select`'s `equals`: the same value, or `wanted`
+    written as text for a number, date or time (`equals = "1000"` selects 1000 and 1000.00,
+    `"2026-01-31"` that date): a person typing a value does not know the column's type."""
+    if same(value, wanted):
+        return True
+    if not isinstance(wanted, str) or value is None or isinstance(value, str):
+        return False
+    text = wanted.strip()
+    canonical = normalize(value)
+    if isinstance(canonical, (int, Decimal)):
+        try:
+            return bool(_number(Decimal(text)) == canonical)
+        except (InvalidOperation, ValueError):
+            return False
+    return bool(canonical == text)
+
+
 def normalize_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
     """Keys are compared and ordered after normalizing (CHAR padding, Decimal scale, ...);
     keys that are already plain text without padding, or whole numbers, pass unchanged."""
