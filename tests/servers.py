@@ -139,3 +139,12 @@ def ready(key: str) -> Server:
     if not _checked[key]:
         unavailable(f"{server.name} does not answer at '{server.connection}'")
     return server
+
+
+def odbc_ini(folder: Path, dsn: str, database: Path) -> Path:
+    """A file of user DSNs (unixODBC reads it where ODBCINI points): `dsn` for a SQLite
+    file through the SQLite3 ODBC driver."""
+    ini = folder / "odbc.ini"
+    ini.write_text(f"[{dsn}]\nDriver = {SQLITE_DRIVER}\nDatabase = {database}\n",
+                   encoding="utf-8")
+    return ini

@@ -18,7 +18,7 @@ import pytest
 import engine
 from engine import Administration, DatabaseError
 from tests.books import CUSTOMERS, Books, ServerBooks
-from tests.servers import SQLITE_DRIVER, Server, drivers, unavailable
+from tests.servers import SQLITE_DRIVER, Server, drivers, odbc_ini, unavailable
 
 ENGINES = ("sqlite", "sqlite-odbc", "postgres", "mariadb")
 
@@ -203,13 +203,6 @@ def test_only_the_default_schemas_tables_are_listed(postgres: Server) -> None:
     with engine.browse(books.admin) as b:
         assert b.tables() == ["customers"]
         assert b.primary_key("boek0x.prices") == ["pricelist", "item"]
-
-
-def odbc_ini(folder: Path, dsn: str, database: Path) -> Path:
-    ini = folder / "odbc.ini"
-    ini.write_text(f"[{dsn}]\nDriver = {SQLITE_DRIVER}\nDatabase = {database}\n",
-                   encoding="utf-8")
-    return ini
 
 
 def test_the_odbc_drivers_and_data_sources_of_this_machine(

@@ -4,6 +4,7 @@ administrations; the file written and the keyring are what the tests look at."""
 
 from __future__ import annotations
 
+import sqlite3
 import tkinter as tk
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,10 +14,10 @@ import pytest
 from keyrings.alt.file import PlaintextKeyring
 
 import engine
-from engine import SelectKeys
+from engine import MarkRemoved, SelectKeys, SelectWhere
 from settings import Config, load, save
 from settings.dialog import SettingsWindow
-from settings.dialog.records import Records, plain, shown_columns
+from settings.dialog.records import SHOWN_ROWS, Records, plain, shown_columns
 from settings.dialog.tab_admins import AdministrationsTab
 from settings.dialog.tab_conflicts import ConflictsTab
 from settings.dialog.tab_data import DataTab
@@ -24,7 +25,7 @@ from settings.dialog.tab_history import HistoryTab
 from settings.dialog.tab_schedule import ScheduleTab
 from tests.books import Group, ServerBooks
 from tests.desktop import Desktop
-from tests.servers import Server
+from tests.servers import SQLITE_DRIVER, Server, odbc_ini
 
 COMMENT = "# our settings -- ask Els first"
 
@@ -118,9 +119,32 @@ def test_a_valid_config_opens_clean_and_cancel_writes_nothing(
     schedule = tab(window, "schedule", ScheduleTab)
     schedule.day_checks["sat"].invoke()
     settle(window)
+    window.cancel_button.invoke()  # changes unsaved: it asks first
+    assert _alive(window) and str(window.cancel_button.cget("text")) == "Discard"
+    assert "not saved" in str(window.problem_text.cget("text"))
     window.cancel_button.invoke()
+    assert not _alive(window)
     assert config.read_bytes() == before
     assert keyring_file.get_password("stamsync", "Holding BV") is None
+
+
+def test_cancel_without_changes_closes_at_once_and_a_typed_password_goes_nowhere(
+        window: SettingsWindow, config: Path, keyring_file: PlaintextKeyring) -> None:
+    admins = tab(window, "administrations", AdministrationsTab)
+    admins.select(("daughters", 0))
+    admins.kind_buttons["dsn"].invoke()
+    type_into(admins.widgets["dsn"], "Noord")
+    type_into(admins.password_entry, "geheim-7")
+    settle(window)
+    window.cancel_button.invoke()
+    window.cancel_button.invoke()
+    assert not _alive(window)
+    assert keyring_file.get_password("stamsync", "Daughter1") is None
+    assert "Noord" not in config.read_text(encoding="utf-8")
+
+    clean = SettingsWindow(config)
+    clean.cancel_button.invoke()
+    assert not _alive(clean)
 
 
 def test_invalid_input_keeps_save_disabled_and_says_why(window: SettingsWindow,
@@ -283,7 +307,7 @@ def test_a_new_entity_from_the_catalog(window: SettingsWindow, config: Path,
     data._write_table()
     settle(window)
     assert data.key_list.checked() == ["lot", "sku"]  # the primary key, in its order
-    assert not saves(window) or window.problems == []
+    assert saves(window), window.problems
     window.save_button.invoke()
     items = load(config).spec.entities[1]
     assert (items.name, items.table, items.key, items.fields) == (
@@ -325,3 +349,181 @@ def test_history_shows_runs_their_changes_and_a_preview(group: Group, config: Pa
     finally:
         window.close()
 
+
+
+def test_a_failing_result_does_not_stop_the_others(window: SettingsWindow) -> None:
+    def broken(result: int) -> None:
+        raise RuntimeError("a widget that is gone")
+
+    got: list[int] = []
+    window.tasks.run(lambda: 1, broken, lambda error: None)
+    settle(window)
+    window.tasks.run(lambda: 2, got.append, lambda error: None)
+    settle(window)
+    assert got == [2]
+
+
+def test_a_new_config_the_data_tab_reads_the_mother_set_up_meanwhile(
+        group: Group, display: None, tmp_path: Path) -> None:
+    path = tmp_path / "new" / "stamsync.toml"
+    path.parent.mkdir()
+    window = SettingsWindow(path)
+    try:
+        data = tab(window, "data", DataTab)
+        assert data.tables == [] and "mother first" in str(data.catalog_state.cget("text"))
+        admins = tab(window, "administrations", AdministrationsTab)
+        type_into(admins.name_entry, "Holding")
+        type_into(admins.widgets["path"], str(group.mother.path))
+        admins.add_button.invoke()
+        type_into(admins.name_entry, "Noord")
+        type_into(admins.widgets["path"], str(group.daughters[0].path))
+        settle(window)
+        data = tab(window, "data", DataTab)
+        assert data.tables == ["customers"]
+        assert str(data.catalog_state.cget("text")) == "1 table in the mother"
+        assert list(data.daughter_box.cget("values")) == ["Noord"]
+        data.table.set("customers")
+        data._write_table()
+        settle(window)
+        assert data.key_list.checked() == ["code"]
+        assert saves(window), window.problems
+        window.save_button.invoke()
+    finally:
+        if _alive(window):
+            window.close()
+    spec = load(path).spec
+    assert (spec.mother.name, [d.name for d in spec.daughters]) == ("Holding", ["Noord"])
+    assert engine.sync(spec).status == "ok"
+    assert set(group.daughters[0].rows()) == {"D100", "D101", "D102"}
+
+
+def test_select_by_a_columns_value_and_what_leaving_records_get(
+        window: SettingsWindow, config: Path, group: Group) -> None:
+    group.mother.set("D101", credit=2500)
+    group.mother.set("D102", credit=1000)
+    data = tab(window, "data", DataTab)
+    data.selection_buttons["where"].invoke()
+    data.where_column.set("credit")
+    type_into(data.where_entry, "1000")
+    data.on_remove.set("mark")
+    data.remove_column.set("blocked")
+    data.remove_value.set("J")
+    settle(window)
+    window.save_button.invoke()
+    entity = load(config).spec.entities[0]
+    assert entity.select == SelectWhere("credit", "1000")  # as typed: text
+    assert entity.on_remove == MarkRemoved("blocked", "J")
+    engine.sync(load(config).spec)
+    assert set(group.daughters[0].rows()) == {"D100", "D102"}  # 1000.00 and 1000
+
+
+def test_untick_all_found_and_the_skip_list_alone(window: SettingsWindow, config: Path) -> None:
+    data = tab(window, "data", DataTab)
+    data.selection_buttons["keys"].invoke()
+    data.choose_button.invoke()
+    settle(window)
+    picker = data.picker
+    assert picker is not None
+    picker.all_button.invoke()
+    picker.search.set("vries")
+    picker.none_button.invoke()  # unticks the two found, keeps D101
+    picker.ok_button.invoke()
+    settle(window)
+    data.selection_buttons["all"].invoke()
+    settle(window)
+    assert str(data.choose_button.cget("text")) == "Skip list..."
+    data.choose_button.invoke()
+    settle(window)
+    skips = data.picker
+    assert skips is not None and skips is not picker and not skips.choosing
+    skips.toggle(("D100",), "skip")
+    skips.ok_button.invoke()
+    settle(window)
+    window.save_button.invoke()
+    entity = load(config).spec.entities[0]
+    assert entity.select == "all" or not isinstance(entity.select, SelectKeys)
+    assert entity.skip == frozenset({("D100",)})
+
+
+def test_the_record_picker_holds_the_window_and_answers_for_its_own_entity(
+        window: SettingsWindow, config: Path) -> None:
+    data = tab(window, "data", DataTab)
+    data.selection_buttons["keys"].invoke()
+    data.choose_button.invoke()
+    settle(window)
+    picker = data.picker
+    assert picker is not None and picker.grab_current() is not None
+    data.choose_button.invoke()  # a second click brings the same one forward
+    assert data.picker is picker
+    picker.toggle(("D102",), "sync")
+    data.select("suppliers")  # whatever the form shows meanwhile
+    picker.ok_button.invoke()
+    settle(window)
+    assert data.document.get(("entities", "customers"), "select") == {"keys": ["D102"]}
+    assert "suppliers" not in data.document.entity_names()
+
+
+def test_thousands_of_records_in_the_picker(window: SettingsWindow, group: Group) -> None:
+    rows = [(f"K{n:05}", f"Klant {n}", "Zwolle" if n % 10 == 0 else "Deventer", n, "J", "N")
+            for n in range(20_000)]
+    with sqlite3.connect(group.mother.path) as conn:
+        conn.executemany("INSERT INTO customers (code, name, city, credit, vvsync, blocked) "
+                         "VALUES (?, ?, ?, ?, ?, ?)", rows)
+    conn.close()
+    data = tab(window, "data", DataTab)
+    data.selection_buttons["keys"].invoke()
+    data.choose_button.invoke()
+    settle(window)
+    picker = data.picker
+    assert picker is not None and len(picker.model.rows) == 20_003
+    assert len(picker.tree.get_children()) == SHOWN_ROWS
+    assert "Showing the first 1,000 of 20,003" in str(picker.counts.cget("text"))
+    picker.search.set("zwolle")
+    picker._searched()  # as when typing pauses
+    assert len(picker.model.matching) == 2_000
+    picker.all_button.invoke()  # every match, the ones not shown too
+    assert len(picker.model.chosen) == 2_000
+    picker.ok_button.invoke()
+    settle(window)
+    keys = data.document.get(("entities", "customers"), "select")["keys"]
+    assert len(keys) == 2_000 and "K19990" in keys
+
+
+def test_test_connection_says_what_failed_for_the_administration_it_tried(
+        window: SettingsWindow, tmp_path: Path) -> None:
+    admins = tab(window, "administrations", AdministrationsTab)
+    admins.select(("daughters", 0))
+    type_into(admins.widgets["path"], str(tmp_path / "nowhere" / "gone.db"))
+    admins.test_button.invoke()
+    admins.select(("mother",))  # the answer comes while the mother is shown
+    settle(window)
+    assert str(admins.test_result.cget("text")) == ""
+    admins.select(("daughters", 0))
+    said = str(admins.test_result.cget("text"))
+    assert "gone.db" in said and "does not exist" in said, said
+    admins.test_button.invoke()
+    settle(window)
+    assert str(admins.test_button.cget("state")) == "normal"
+
+
+def test_a_data_source_picked_from_the_machines_list(
+        window: SettingsWindow, config: Path, group: Group, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ODBCINI", str(odbc_ini(tmp_path, "Noord", group.daughters[0].path)))
+    admins = tab(window, "administrations", AdministrationsTab)
+    admins._load_odbc_lists()
+    settle(window)
+    assert "Noord" in admins.widgets["dsn"].cget("values")
+    assert SQLITE_DRIVER in admins.widgets["driver"].cget("values")
+    admins.select(("daughters", 0))
+    admins.kind_buttons["dsn"].invoke()
+    admins.widgets["dsn"].set("Noord")
+    admins.widgets["dsn"].event_generate("<<ComboboxSelected>>")
+    settle(window)
+    admins.test_button.invoke()
+    settle(window)
+    assert str(admins.test_result.cget("text")).startswith("Connected to SQLite"), \
+        admins.test_result.cget("text")
+    window.save_button.invoke()
+    assert load(config).spec.daughters[0].database == "odbc:DSN=Noord"
+    assert engine.sync(load(config).spec).status == "ok"

@@ -4,6 +4,7 @@ the base class of a tab, and the marks that show a problem on its field."""
 from __future__ import annotations
 
 import contextlib
+import logging
 import queue
 import threading
 import time
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from settings.dialog.window import SettingsWindow
 
 T = TypeVar("T")
+log = logging.getLogger("stamsync")
 PAD = 8
 """The space between widgets, in pixels."""
 DANGER = "danger"
@@ -71,14 +73,19 @@ class Tasks:
         self.root.update()
 
     def _poll(self) -> None:
-        while True:
-            try:
-                callback, value = self._done.get_nowait()
-            except queue.Empty:
-                break
-            self.running -= 1
-            callback(value)
-        self._job = self.root.after(40, self._poll)
+        try:
+            while True:
+                try:
+                    callback, value = self._done.get_nowait()
+                except queue.Empty:
+                    break
+                self.running -= 1
+                try:
+                    callback(value)
+                except Exception:  # one failed hand-over must not stop the others
+                    log.exception("the settings dialog could not show a result")
+        finally:
+            self._job = self.root.after(40, self._poll)
 
     def stop(self) -> None:
         """No more polling (the window closes); work still running reports to no one."""
@@ -164,6 +171,10 @@ class Tab(ttk.Frame):
 
     def refresh(self) -> None:
         """Fill the widgets from the document (after it changed elsewhere)."""
+
+    def shown(self) -> None:
+        """The tab was brought to the front: bring what it shows up to date with what the
+        other tabs changed meanwhile."""
 
 
 class _Loading:

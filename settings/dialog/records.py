@@ -172,6 +172,16 @@ class RecordPicker(ttk.Toplevel):
 
         tasks.run(work, self._read, self._failed)
         self.search_entry.focus_set()
+        self.after_idle(self._hold)
+
+    def _hold(self) -> None:
+        """Modal: the settings window waits until OK or Cancel (so what is chosen here
+        cannot land on another entity meanwhile)."""
+        try:
+            self.grab_set()
+        except tk.TclError:  # not on the screen yet
+            if self.winfo_exists():
+                self.after(50, self._hold)
 
     def _read(self, found: Any) -> None:
         if not self.winfo_exists():

@@ -5,6 +5,7 @@ database), its password (to the OS keyring only, never shown) and Test connectio
 from __future__ import annotations
 
 import functools
+import logging
 import tkinter as tk
 from pathlib import Path
 from tkinter import filedialog
@@ -28,6 +29,8 @@ DRIVER_FIELDS = (("server", N_("Server")), ("port", N_("Port")), ("database", N_
                  ("user", N_("User")), ("extra", N_("Other options")))
 TIMEOUTS = (("connect_timeout", N_("connecting")), ("query_timeout", N_("a statement")))
 
+log = logging.getLogger("stamsync")
+
 
 class AdministrationsTab(Tab):
     title = N_("Administrations")
@@ -42,6 +45,13 @@ class AdministrationsTab(Tab):
         """Each administration's name at opening, by the identity of its table."""
         self.typed: dict[int, str] = {}
         """Passwords typed and not saved yet, by the identity of the administration's table."""
+        self.stored: dict[str, bool] = {}
+        """Whether the keyring has a password under a name (asked once per name: a keyring
+        may be slow or ask to be unlocked)."""
+        self.results: dict[int, tuple[str, str]] = {}
+        """The last Test connection of each administration: its text and style."""
+        self.lists_problem = ""
+        """Why the machine's data sources and drivers could not be listed, if so."""
 
         left = ttk.Frame(self)
         left.grid(row=0, column=0, sticky="nsw", padx=(0, PAD * 2))
@@ -240,7 +250,7 @@ class AdministrationsTab(Tab):
         self.remove_button.configure(state="normal" if daughter else "disabled")
         self._show_kind()
         self._password_note()
-        self.test_result.configure(text="")
+        self._show_result()
         self.forget_marks()
         self.mark(where, "name", self.name_entry, 2, 1, 2)
         self._mark_database()
@@ -266,6 +276,15 @@ class AdministrationsTab(Tab):
             for shown in (widget, self.labels.get(str(widget))):
                 if shown is not None:
                     shown.grid() if odbc else shown.grid_remove()
+        self._show_result()
+
+    def _show_result(self) -> None:
+        """The last Test connection of the administration shown, or why the ODBC lists are
+        empty."""
+        text, style = self.results.get(self._identity(), ("", "default"))
+        if not text and self.kind.get() != "sqlite" and self.lists_problem:
+            text, style = self.lists_problem, "secondary"
+        self.test_result.configure(text=text, bootstyle=style)
 
     def _row(self, text: str, widget: Any, row: int) -> Any:
         label = ttk.Label(widget.master, text=text)
@@ -360,13 +379,24 @@ class AdministrationsTab(Tab):
                                       else "normal")
 
     def _stored(self) -> bool:
-        name = str(self.document.get(self.selected, "name", "")).strip()
-        original = self.originals.get(self._identity(), name)
-        try:
-            secrets.password(original or name)
-        except StamsyncError:
+        """Whether a password is stored for the administration shown: under its name at
+        opening (a rename moves it on Save); a new one has none yet."""
+        name = self._keyring_name()
+        if not name:
             return False
-        return True
+        if name not in self.stored:
+            try:
+                secrets.password(name)
+            except StamsyncError:
+                self.stored[name] = False
+            else:
+                self.stored[name] = True
+        return self.stored[name]
+
+    def _keyring_name(self) -> str:
+        """The name the administration shown has its password under in the keyring now."""
+        name = str(self.document.get(self.selected, "name", "")).strip()
+        return self.originals.get(self._identity(), name)
 
     def _show_marks_again(self) -> None:
         """The database's mark follows the kind of connection shown."""
@@ -388,7 +418,7 @@ class AdministrationsTab(Tab):
 
     def test(self) -> None:
         """Connect with what the form says now (and the typed password), in words."""
-        name = self.name.get().strip() or "?"
+        name = self._keyring_name() or self.name.get().strip() or "?"
         database = compose(self._connection())
         if self.kind.get() == "sqlite" and database:
             database = self.document_database(database)
@@ -401,8 +431,9 @@ class AdministrationsTab(Tab):
         admin = Administration(name, database, connect_timeout=seconds["connect_timeout"],
                                query_timeout=seconds["query_timeout"])
         typed = self.password.get()
+        identity = self._identity()
         self.test_button.configure(state="disabled")
-        self.test_result.configure(text=_("Connecting..."), bootstyle="secondary")
+        self._result(identity, _("Connecting..."), "secondary")
 
         def work() -> str:
             if typed:
@@ -410,22 +441,39 @@ class AdministrationsTab(Tab):
                     return engine.test_connection(admin)
             return engine.test_connection(admin)
 
-        self.window.tasks.run(work, self._tested, self._test_failed)
+        def failed(error: Exception) -> None:
+            self._result(identity, str(error), "danger")
 
-    def _tested(self, text: str) -> None:
-        self.test_button.configure(state="normal")
-        self.test_result.configure(text=text, bootstyle="success")
+        self.window.tasks.run(work, lambda text: self._result(identity, text, "success"),
+                              failed)
 
-    def _test_failed(self, error: Exception) -> None:
-        self.test_button.configure(state="normal")
-        self.test_result.configure(text=str(error), bootstyle="danger")
+    def _result(self, identity: int, text: str, style: str) -> None:
+        """A Test connection's result (or that it runs) for the administration it was run
+        for: shown when that one is shown, now or when it is picked again."""
+        self.results[identity] = (text, style)
+        running = any(style == "secondary" for _text, style in self.results.values())
+        self.test_button.configure(state="disabled" if running else "normal")
+        self._show_result()
 
     def _load_odbc_lists(self) -> None:
         def work() -> tuple[list[str], list[str]]:
             return sorted(engine.odbc_data_sources()), engine.odbc_drivers()
 
         def done(found: tuple[list[str], list[str]]) -> None:
-            self.widgets["dsn"].configure(values=found[0])  # type: ignore[call-arg]
-            self.widgets["driver"].configure(values=found[1])  # type: ignore[call-arg]
+            sources, drivers = found
+            self.widgets["dsn"].configure(values=sources)  # type: ignore[call-arg]
+            self.widgets["driver"].configure(values=drivers)  # type: ignore[call-arg]
+            if not sources and not drivers:
+                self.lists_problem = _(
+                    "No ODBC data sources or drivers are set up on this machine (ODBC Data "
+                    "Sources on Windows, odbc.ini and odbcinst.ini elsewhere); type the name, "
+                    "or install the database's ODBC driver first.")
+                self._show_result()
 
-        self.window.tasks.run(work, done, lambda error: None)
+        def failed(error: Exception) -> None:
+            log.warning("the ODBC data sources and drivers could not be listed: %s", error)
+            self.lists_problem = _("The ODBC data sources and drivers could not be listed "
+                                   "({error}); type the name.").format(error=error)
+            self._show_result()
+
+        self.window.tasks.run(work, done, failed)

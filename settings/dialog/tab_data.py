@@ -39,6 +39,8 @@ class DataTab(Tab):
         self.catalog: dict[str, tuple[list[str], list[str]]] = {}
         """table -> (columns, primary key), read from the mother."""
         self.tables: list[str] = []
+        self.catalog_of: str | None = None
+        """The mother's database the catalog was read from (None: not read)."""
         self.entity = "customers"
         self.picker: RecordPicker | None = None
 
@@ -407,8 +409,9 @@ class DataTab(Tab):
             self._set("on_remove", None)
         else:
             value: Any = self.remove_value.get()
-            if value.lstrip("-").isdigit():
-                value = int(value)
+            digits = value.lstrip("-")
+            if digits.isdigit() and (digits == "0" or not digits.startswith("0")):
+                value = int(value)  # a whole number (not a code such as 007)
             self._set("on_remove", {"column": self.remove_column.get().strip(), "value": value})
 
     def _records_state(self) -> None:
@@ -446,8 +449,19 @@ class DataTab(Tab):
             database = f"sqlite:{path}"
         return Administration(name, database)
 
+    def shown(self) -> None:
+        """Brought to the front: the mother may have been set up or changed, daughters
+        added or renamed on the Administrations tab meanwhile."""
+        mother = self.mother()
+        if (mother.database if mother else None) != self.catalog_of:
+            self.catalog.clear()
+            self.tables = []
+            self.load_tables()
+        self._show()
+
     def load_tables(self) -> None:
         mother = self.mother()
+        self.catalog_of = mother.database if mother else None
         if mother is None:
             self.catalog_state.configure(text=_("Set up the mother first (Administrations)."),
                                          bootstyle="secondary")
@@ -459,7 +473,11 @@ class DataTab(Tab):
             with engine.browse(mother) as browser:
                 return browser.tables()
 
-        self.window.tasks.run(work, self._tables_read, self._catalog_failed)
+        def done(tables: list[str]) -> None:
+            if self.catalog_of == mother.database:  # not another mother's, read meanwhile
+                self._tables_read(tables)
+
+        self.window.tasks.run(work, done, self._catalog_failed)
 
     def _tables_read(self, tables: list[str]) -> None:
         self.tables = tables
@@ -477,6 +495,8 @@ class DataTab(Tab):
                 return browser.columns(table), browser.primary_key(table)
 
         def done(found: tuple[list[str], list[str]]) -> None:
+            if self.catalog_of != mother.database:
+                return  # the mother changed meanwhile: read again when shown
             self.catalog[table] = found
             if not self._get("key") and found[1] and str(self._get("table", "")) == table:
                 self._set("key", found[1])  # the primary key, until the user picks another
@@ -490,6 +510,9 @@ class DataTab(Tab):
         self.catalog_state.configure(text=str(error), bootstyle="danger")
 
     def choose_records(self) -> None:
+        if self.picker is not None and self.picker.winfo_exists():
+            self.picker.lift()
+            return
         mother = self.mother()
         table = str(self._get("table", ""))
         key = list(self._get("key", []) or [])
@@ -498,15 +521,25 @@ class DataTab(Tab):
             return
         select = self._get("select")
         chosen = select.get("keys", []) if isinstance(select, dict) else []
-        self.picker = RecordPicker(self, mother, table, key, self.catalog.get(table, ([], []))[0],
-                                   chosen, list(self._get("skip", []) or []),
-                                   self._records_chosen, self.selection.get() == "keys")
+        choosing = self.selection.get() == "keys"
+        entity = self.entity
 
-    def _records_chosen(self, chosen: list[Any], skipped: list[Any]) -> None:
-        if self.selection.get() == "keys":
-            self._set("select", {"keys": chosen})
-        self._set("skip", skipped or None)
-        self._records_state()
+        def done(chosen: list[Any], skipped: list[Any]) -> None:
+            self._records_chosen(entity, choosing, chosen, skipped)
+
+        self.picker = RecordPicker(self, mother, table, key, self.catalog.get(table, ([], []))[0],
+                                   chosen, list(self._get("skip", []) or []), done, choosing)
+
+    def _records_chosen(self, entity: str, choosing: bool, chosen: list[Any],
+                        skipped: list[Any]) -> None:
+        """The picker's OK, for the entity (and the kind of selection) it was opened for."""
+        where: Where = ("entities", entity)
+        if choosing:
+            self.document.set(where, "select", {"keys": chosen})
+        if skipped or entity in self.document.entity_names():
+            self.document.set(where, "skip", skipped or None)
+        if entity == self.entity:
+            self._records_state()
         self.changed()
 
 

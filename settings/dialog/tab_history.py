@@ -10,7 +10,7 @@ from typing import Any
 import ttkbootstrap as ttk
 
 import engine
-from engine import RunReport
+from engine import ConfigError, RunReport
 from engine.i18n import N_, _, ngettext, number
 from settings.dialog.base import HEADING, PAD, Tab
 
@@ -84,7 +84,7 @@ class HistoryTab(Tab):
     def spec(self) -> engine.SyncSpec | None:
         try:
             return self.document.config().spec
-        except Exception:
+        except ConfigError:  # not valid yet: its problems are marked on their tabs
             return None
 
     def load(self) -> None:
@@ -109,6 +109,7 @@ class HistoryTab(Tab):
         done = [r for r in runs if not r.dry_run and r.status != "running"]
         if done:
             self.window.last_run = dt.datetime.fromisoformat(done[0].started_at).astimezone()
+            self.window.tabs["schedule"].shown()  # its next run follows the last one
         if not runs:
             self.status.configure(text=_("No runs yet."), bootstyle="secondary")
 

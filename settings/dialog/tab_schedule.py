@@ -10,6 +10,7 @@ from typing import Any
 
 import ttkbootstrap as ttk
 
+from engine import ConfigError
 from engine.i18n import N_, _
 from settings.config import DAYS, Schedule
 from settings.dialog.base import HEADING, PAD, Tab
@@ -21,6 +22,8 @@ FIELDS = (("from", N_("From"), N_("HH:MM, e.g. 07:00")),
           ("until", N_("Until"), N_("HH:MM; 24:00 is the end of the day")),
           ("every_minutes", N_("Every (minutes)"), N_("1 to 1440")))
 WHERE = ("schedule",)
+MINUTE_MS = 60_000
+"""How often the next run in words is said again."""
 
 
 class ScheduleTab(Tab):
@@ -63,6 +66,7 @@ class ScheduleTab(Tab):
         self.summary = ttk.Label(self, text="", font=HEADING)
         self.summary.grid(row=9, column=0, columnspan=3, sticky="w", pady=(PAD * 3, 0))
         self.refresh()
+        self.after(MINUTE_MS, self._keep_describing)
 
     def refresh(self) -> None:
         defaults = Schedule()
@@ -97,13 +101,22 @@ class ScheduleTab(Tab):
         rules: Schedule | None
         try:
             rules = self.window.document.config().schedule
-        except Exception:  # another tab's problem: the schedule alone still reads
+        except ConfigError:  # another tab's problem: the schedule alone still reads
             rules = _schedule_alone(self)
         if rules is None:
             self.summary.configure(text="")
             return
         last = self.window.last_run
         self.summary.configure(text=describe(rules, dt.datetime.now().astimezone(), last))
+
+    def shown(self) -> None:
+        self._describe()
+
+    def _keep_describing(self) -> None:
+        """The next run in words moves on with the clock (and with the last run, once the
+        history has been read)."""
+        self._describe()
+        self.after(MINUTE_MS, self._keep_describing)
 
 
 def _schedule_alone(tab: ScheduleTab) -> Schedule | None:

@@ -45,6 +45,10 @@ class SettingsWindow:
         self.last_run: dt.datetime | None = None
         """When the last sync started (from the history), for the schedule's next run."""
         self._pending = False
+        self._opened = self.document.text()
+        """The file as it was opened, to tell whether anything changed."""
+        self._leaving = False
+        """Cancel was asked once with changes unsaved: asked again, it discards them."""
 
         self.notebook = ttk.Notebook(self.root)
         self.notebook.pack(fill="both", expand=True, padx=PAD * 2, pady=(PAD * 2, PAD))
@@ -70,12 +74,16 @@ class SettingsWindow:
         self.cancel_button.pack(side="right", padx=PAD)
         if tab in self.tabs:
             self.notebook.select(self.tabs[tab])
+        self.notebook.bind("<<NotebookTabChanged>>", lambda _e: self._tab_shown())
         self.check()
 
     # -- checking --------------------------------------------------------------------------
 
     def changed(self) -> None:
         """Something was edited: check the document once the Tk thread is idle."""
+        if self._leaving:  # an edit after Cancel: the question is off
+            self._leaving = False
+            self.cancel_button.configure(text=_("Cancel"), bootstyle="secondary")
         if not self._pending:
             self._pending = True
             self.root.after_idle(self.check)
@@ -98,6 +106,11 @@ class SettingsWindow:
         self.problem_text.configure(
             text=_("Fix these before saving:") + "\n" + listed + tail)
 
+    def _tab_shown(self) -> None:
+        page = self.root.nametowidget(self.notebook.select())
+        if isinstance(page, Tab):
+            page.shown()
+
     # -- closing ---------------------------------------------------------------------------
 
     def save(self) -> None:
@@ -112,14 +125,17 @@ class SettingsWindow:
         store, moves = admins.password_plan()
         try:
             self.document.save()
+        except (ConfigError, OSError) as error:
+            self.problem_text.configure(text=_("Not saved: {error}").format(error=error))
+            return
+        self._opened = self.document.text()
+        try:
             for old, new in moves:
                 _move_password(old, new)
             for name, password in store.items():
                 secrets.store(name, password)
-        except (ConfigError, OSError, StamsyncError) as error:
-            self.problem_text.configure(text=_("Not saved: {error}").format(error=error))
-            return
-        except Exception as error:  # the keyring refused: the file is saved, say so
+        except Exception as error:  # any keyring backend's refusal: the file is saved
+            log.warning("a password could not be stored in the OS keyring: %s", error)
             self.problem_text.configure(text=_(
                 "The settings are saved, but the password could not be stored in the OS "
                 "keyring ({error}). Store it with: keyring set stamsync NAME").format(error=error))
@@ -128,8 +144,24 @@ class SettingsWindow:
         self.saved = True
         self.close()
 
+    def unsaved(self) -> bool:
+        """Whether anything was changed and not saved (a typed password too)."""
+        from settings.dialog.tab_admins import AdministrationsTab
+
+        admins = self.tabs["administrations"]
+        typed = isinstance(admins, AdministrationsTab) and bool(admins.typed)
+        return typed or self.document.text() != self._opened
+
     def cancel(self) -> None:
-        """Close without writing anything."""
+        """Close without writing anything; with changes unsaved, only when asked twice (the
+        first time says so, and the button says Discard)."""
+        if self.unsaved() and not self._leaving:
+            self._leaving = True
+            self.cancel_button.configure(text=_("Discard"), bootstyle="danger")
+            self.problem_text.configure(text=_(
+                "Your changes are not saved. Press Save to keep them, or Discard to close "
+                "without them."))
+            return
         self.close()
 
     def close(self) -> None:
