@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import gettext
 import locale
+import logging
 import os
 import sys
 from pathlib import Path
@@ -60,7 +61,12 @@ def use(setting: str | None = "auto") -> str:
     if language == "en":
         _translation = gettext.NullTranslations()
     else:
-        _translation = gettext.translation(DOMAIN, LOCALES, languages=[language])
+        try:
+            _translation = gettext.translation(DOMAIN, LOCALES, languages=[language])
+        except OSError:  # an install without its compiled catalog: English, and say so
+            logging.getLogger("stamsync").warning(
+                "the %s catalog is missing from %s; stamsync speaks English", language, LOCALES)
+            _translation, language = gettext.NullTranslations(), "en"
     _language = language
     return language
 
