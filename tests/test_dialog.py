@@ -28,6 +28,9 @@ from tests.desktop import Desktop
 from tests.servers import SQLITE_DRIVER, Server, odbc_ini
 
 COMMENT = "# our settings -- ask Els first"
+DSN = "StamsyncDialogTest"
+"""A data source name no other test uses (unixODBC keeps what it read of a DSN for the
+rest of the process)."""
 
 
 @pytest.fixture
@@ -157,7 +160,8 @@ def test_invalid_input_keeps_save_disabled_and_says_why(window: SettingsWindow,
     assert mark.message == "until (06:00) must be after from (07:00)."
     assert str(mark.reason.cget("text")) == mark.message and mark.reason.winfo_ismapped()
     assert window.notebook.tab(schedule, "text").endswith("(1)")
-    assert "until (06:00) must be after from (07:00)" in str(window.problem_text.cget("text"))
+    assert "- Schedule, Until: until (06:00) must be after from (07:00)." in str(
+        window.problem_text.cget("text"))  # the bar names the tab and the field
     window.save_button.invoke()  # disabled: nothing happens
     assert "06:00" not in config.read_text(encoding="utf-8")
 
@@ -247,6 +251,7 @@ def test_daughters_are_added_removed_and_switched_off(window: SettingsWindow, co
     settle(window)
     assert not saves(window)  # the new daughter has no database yet
     assert admins.marks[("[[daughters]] #2", "database")].message is not None
+    assert "- Administrations, Daughter 2, Connection: " in str(window.problem_text.cget("text"))
     (tmp_path / "zuid.db").touch()
     type_into(admins.widgets["path"], "zuid.db")
     type_into(admins.name_entry, "Zuid")
@@ -509,15 +514,15 @@ def test_test_connection_says_what_failed_for_the_administration_it_tried(
 def test_a_data_source_picked_from_the_machines_list(
         window: SettingsWindow, config: Path, group: Group, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ODBCINI", str(odbc_ini(tmp_path, "Noord", group.daughters[0].path)))
+    monkeypatch.setenv("ODBCINI", str(odbc_ini(tmp_path, DSN, group.daughters[0].path)))
     admins = tab(window, "administrations", AdministrationsTab)
     admins._load_odbc_lists()
     settle(window)
-    assert "Noord" in admins.widgets["dsn"].cget("values")
+    assert DSN in admins.widgets["dsn"].cget("values")
     assert SQLITE_DRIVER in admins.widgets["driver"].cget("values")
     admins.select(("daughters", 0))
     admins.kind_buttons["dsn"].invoke()
-    admins.widgets["dsn"].set("Noord")
+    admins.widgets["dsn"].set(DSN)
     admins.widgets["dsn"].event_generate("<<ComboboxSelected>>")
     settle(window)
     admins.test_button.invoke()
@@ -525,5 +530,12 @@ def test_a_data_source_picked_from_the_machines_list(
     assert str(admins.test_result.cget("text")).startswith("Connected to SQLite"), \
         admins.test_result.cget("text")
     window.save_button.invoke()
-    assert load(config).spec.daughters[0].database == "odbc:DSN=Noord"
+    assert load(config).spec.daughters[0].database == f"odbc:DSN={DSN}"
     assert engine.sync(load(config).spec).status == "ok"
+
+
+def test_a_new_config_closes_at_once_when_nothing_was_typed(display: None,
+                                                            tmp_path: Path) -> None:
+    window = SettingsWindow(tmp_path / "stamsync.toml")
+    window.cancel_button.invoke()  # once: nothing to lose
+    assert not _alive(window) and not (tmp_path / "stamsync.toml").exists()

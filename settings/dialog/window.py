@@ -13,8 +13,8 @@ import ttkbootstrap as ttk
 
 import assets
 from engine import ConfigError, StamsyncError, secrets
-from engine.i18n import _
-from settings.config import ConfigProblem
+from engine.i18n import N_, _
+from settings.config import BUILT_IN_ENTITIES, ConfigProblem
 from settings.dialog import TABS
 from settings.dialog.base import PAD, Tab, Tasks, fonts
 from settings.document import ConfigDocument
@@ -22,6 +22,18 @@ from settings.document import ConfigDocument
 log = logging.getLogger("stamsync")
 
 THEME = "bootstrap-light"
+FIELDS = {
+    "name": N_("Name"), "database": N_("Connection"), "enabled": N_("Takes part in the sync"),
+    "connect_timeout": N_("Timeouts (seconds)"), "query_timeout": N_("Timeouts (seconds)"),
+    "label": N_("Name shown"), "table": N_("Table in the mother"),
+    "key": N_("Key (identifies a record everywhere)"), "fields": N_("Fields that are synced"),
+    "select": N_("Records that take part"), "column": N_("Column"),
+    "skip": N_("Records never synced"),
+    "on_remove": N_("When a record leaves the mother or the selection"),
+    "days": N_("Days"), "from": N_("From"), "until": N_("Until"),
+    "every_minutes": N_("Every (minutes)"), "language": N_("Language"),
+}
+"""The dialog's label of a config key, for the problems listed under the tabs."""
 SHOWN_PROBLEMS = 4
 """How many problems the bar under the tabs lists by name."""
 
@@ -45,8 +57,8 @@ class SettingsWindow:
         self.last_run: dt.datetime | None = None
         """When the last sync started (from the history), for the schedule's next run."""
         self._pending = False
-        self._opened = self.document.text()
-        """The file as it was opened, to tell whether anything changed."""
+        self._opened = ""
+        """The document as the window showed it first, to tell whether anything changed."""
         self._leaving = False
         """Cancel was asked once with changes unsaved: asked again, it discards them."""
 
@@ -76,6 +88,7 @@ class SettingsWindow:
             self.notebook.select(self.tabs[tab])
         self.notebook.bind("<<NotebookTabChanged>>", lambda _e: self._tab_shown())
         self.check()
+        self._opened = self.document.text()  # as the tabs filled it in (a new one: defaults)
 
     # -- checking --------------------------------------------------------------------------
 
@@ -99,12 +112,39 @@ class SettingsWindow:
         if not self.problems:
             self.problem_text.configure(text="")
             return
-        listed = "\n".join(f"- {p}" for p in self.problems[:SHOWN_PROBLEMS])
+        listed = "\n".join(f"- {self.in_words(p)}" for p in self.problems[:SHOWN_PROBLEMS])
         more = len(self.problems) - SHOWN_PROBLEMS
         tail = "\n" + _("... and {n} more (see the tabs marked with a number)").format(n=more) \
             if more > 0 else ""
         self.problem_text.configure(
             text=_("Fix these before saving:") + "\n" + listed + tail)
+
+    def in_words(self, problem: ConfigProblem) -> str:
+        """A problem as the dialog names its place: the tab, the administration or entity
+        by its name, and the field by its label ("Administrations, Zuid, Connection: ...")."""
+        page = next((p for p in self.tabs.values() if p.owns(problem)), None)
+        if page is None:
+            return str(problem)
+        parts = [_(page.title)]
+        section = problem.where
+        document = self.document
+        if section.startswith("[[daughters]] #"):
+            number = int(section.split("#")[1].split()[0])
+            name = document.get(("daughters", number - 1), "name", "") if number <= len(
+                document.daughters()) else ""
+            parts.append(str(name or _("Daughter {n}").format(n=number)))
+        elif section.startswith("[mother]"):
+            name = document.get(("mother",), "name", "")
+            parts.append(_("{name} (mother)").format(name=name) if name else _("Mother"))
+        elif section.startswith("[entities."):
+            entity = section.removeprefix("[entities.").split("]")[0]
+            shown = document.get(("entities", entity), "label") if entity in (
+                document.entity_names()) else None
+            parts.append(str(shown or BUILT_IN_ENTITIES.get(entity, entity)))
+        field = FIELDS.get(problem.key or "")
+        if field and not section.endswith(" protect"):
+            parts.append(_(field))
+        return ", ".join(parts) + ": " + problem.message
 
     def _tab_shown(self) -> None:
         page = self.root.nametowidget(self.notebook.select())
