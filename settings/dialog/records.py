@@ -142,9 +142,10 @@ class RecordPicker(ttk.Toplevel):
         self.tree.heading("skip", text=_("Never"))
         self.tree.column("sync", width=60, anchor="center", stretch=False)
         self.tree.column("skip", width=60, anchor="center", stretch=False)
-        for name in [*key, *self.shown]:
+        for index, name in enumerate([*key, *self.shown]):
             self.tree.heading(name, text=name, anchor="w")
-            self.tree.column(name, width=120 if name in key else 200, minwidth=60)
+            width = 110 if name in key else 260 if index == len(key) else 170  # a name: wider
+            self.tree.column(name, width=width, minwidth=60)
         if not choosing:
             self.tree.configure(displaycolumns=headings[1:])
         bar = ttk.Scrollbar(body, orient="vertical", command=self.tree.yview)

@@ -195,8 +195,8 @@ def _value(value: Any) -> str:
 
 RUN_COLUMNS = (("run", N_("Run"), 60), ("when", N_("Started"), 140),
                ("status", N_("Status"), 150), ("what", N_("What it did"), 560))
-CHANGE_COLUMNS = (("daughter", N_("Daughter"), 110), ("entity", N_("Entity"), 110),
-                  ("key", N_("Record"), 100), ("action", N_("Action"), 120),
+CHANGE_COLUMNS = (("daughter", N_("Daughter"), 110), ("entity", N_("Entity"), 130),
+                  ("key", N_("Record"), 90), ("action", N_("Action"), 120),
                   ("fields", N_("Fields"), 900))
 SHOWN_CHANGES = 5000
 """Changes of one run listed at most (a first sync creates every record)."""
