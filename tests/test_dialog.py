@@ -145,6 +145,20 @@ def test_cancel_without_changes_closes_at_once_and_a_typed_password_goes_nowhere
     assert keyring_file.get_password("stamsync", "Daughter1") is None
     assert "Noord" not in config.read_text(encoding="utf-8")
 
+
+def test_a_password_typed_for_odbc_is_not_stored_once_the_kind_is_sqlite_again(
+        window: SettingsWindow, config: Path, keyring_file: PlaintextKeyring) -> None:
+    admins = tab(window, "administrations", AdministrationsTab)
+    admins.select(("daughters", 0))
+    admins.kind_buttons["dsn"].invoke()
+    type_into(admins.widgets["dsn"], "Noord")
+    type_into(admins.password_entry, "geheim-8")
+    admins.kind_buttons["sqlite"].invoke()
+    type_into(admins.widgets["path"], "d1.db")
+    settle(window)
+    window.save_button.invoke()
+    assert window.saved and keyring_file.get_password("stamsync", "Daughter1") is None
+
     clean = SettingsWindow(config)
     clean.cancel_button.invoke()
     assert not _alive(clean)

@@ -358,7 +358,8 @@ class AdministrationsTab(Tab):
             name = str(self.document.get(where, "name", "")).strip()
             if not name:
                 continue
-            if identity in self.typed:
+            sqlite = str(self.document.get(where, "database", "")).startswith("sqlite:")
+            if identity in self.typed and not sqlite:  # a SQLite file has no password
                 store[name] = self.typed[identity]
             elif self.originals.get(identity, name) not in ("", name):
                 moves.append((self.originals[identity], name))
