@@ -82,10 +82,11 @@ class Browser:
         width = len(keys)
         rows: list[tuple[Key, tuple[Any, ...]]] = []
         for page in iterate_pages(db, table, columns, keys, min(PAGE, limit + 1)):
-            for row in page:
-                if len(rows) >= limit:
-                    return Records(rows, truncated=True)
-                rows.append((normalize_key(row[:width]), tuple(normalize(row[i]) for i in at)))
+            room = limit - len(rows)
+            rows.extend((normalize_key(row[:width]), tuple([normalize(row[i]) for i in at]))
+                        for row in page[:room])
+            if len(page) > room:
+                return Records(rows, truncated=True)
         return Records(rows, truncated=False)
 
     def describe(self) -> str:

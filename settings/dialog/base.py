@@ -26,6 +26,8 @@ log = logging.getLogger("stamsync")
 PAD = 8
 """The space between widgets, in pixels."""
 DANGER = "danger"
+POLL_MS = 20
+"""How often the Tk thread looks for results of the background work, in milliseconds."""
 HEADING = "StamsyncHeading"
 """The font of a section's heading: the dialog's own font, in bold (made by `fonts()`)."""
 
@@ -85,7 +87,7 @@ class Tasks:
                 except Exception:  # one failed hand-over must not stop the others
                     log.exception("the settings dialog could not show a result")
         finally:
-            self._job = self.root.after(40, self._poll)
+            self._job = self.root.after(POLL_MS, self._poll)
 
     def stop(self) -> None:
         """No more polling (the window closes); work still running reports to no one."""

@@ -18,6 +18,9 @@ from engine.i18n import _, ngettext, number
 from settings.dialog.base import PAD
 from settings.dialog.checklist import CHECKED, UNCHECKED
 
+SKIPPED = "\u26d4"
+"""The Never column of a record that is never synced."""
+
 SEARCH_DELAY = 150
 """Milliseconds after the last key press before a long list is searched."""
 INSTANT = 5000
@@ -43,6 +46,17 @@ def plain(value: Any) -> Any:
     return str(value).rstrip() if isinstance(value, str) else str(value)
 
 
+def plain_key(key: Key) -> Key:
+    """`plain` of each value of a key (quick for the usual one text or number)."""
+    if len(key) == 1:
+        value = key[0]
+        if type(value) is str:
+            return (value.rstrip(),)
+        if type(value) is int:
+            return key
+    return tuple(plain(v) for v in key)
+
+
 def as_key(value: Any) -> Key:
     """A key from the config (a plain value, or a list for a composite key)."""
     values = value if isinstance(value, list) else [value]
@@ -65,9 +79,8 @@ class Records:
 
     def __init__(self, rows: list[tuple[Key, tuple[Any, ...]]], chosen: list[Any],
                  skipped: list[Any]) -> None:
-        self.rows = [(tuple(plain(v) for v in key), values) for key, values in rows]
-        self.text = [" ".join(str(v) for v in (*key, *values)).lower()
-                     for key, values in self.rows]
+        self.rows = [(plain_key(key), values) for key, values in rows]
+        self.text = [" ".join(map(str, key + values)).lower() for key, values in self.rows]
         self.chosen = {as_key(v) for v in chosen}
         self.skipped = {as_key(v) for v in skipped}
         self.matching: list[int] = list(range(len(self.rows)))
@@ -75,7 +88,14 @@ class Records:
     def search(self, text: str) -> None:
         """Narrow to the records whose key or shown values contain every word of `text`."""
         words = text.lower().split()
-        self.matching = [i for i, t in enumerate(self.text) if all(w in t for w in words)]
+        if not words:
+            self.matching = list(range(len(self.rows)))
+            return
+        every = self.text
+        found = [i for i, t in enumerate(every) if words[0] in t]
+        for word in words[1:]:  # each next word narrows what the one before found
+            found = [i for i in found if word in every[i]]
+        self.matching = found
 
     def choose(self, on: bool) -> None:
         """Sync all (or none) of the matching records."""
@@ -111,6 +131,17 @@ class RecordPicker(ttk.Toplevel):
         self.key = key
         self.shown = shown_columns(columns, key)
         self.model = Records([], chosen, skipped)
+        self._said: dict[str, str] = {}
+        """What each counting label says now (a label is configured only when it changes)."""
+
+        def work() -> tuple[bool, Records]:
+            """The records read and indexed for searching: all off the Tk thread, while the
+            window is built."""
+            with engine.browse(mother) as browser:
+                found = browser.records(table, key, self.shown, MOST)
+            return found.truncated, Records(found.rows, chosen, skipped)
+
+        master.window.tasks.run(work, self._read, self._failed)  # type: ignore[attr-defined]
         self.columnconfigure(0, weight=1)
         self.rowconfigure(2, weight=1)
 
@@ -165,13 +196,6 @@ class RecordPicker(ttk.Toplevel):
                    command=self.destroy).pack(side="right", padx=PAD)
         self.ok_button.configure(state="disabled")
 
-        tasks = master.window.tasks  # type: ignore[attr-defined]
-
-        def work() -> Any:
-            with engine.browse(mother) as browser:
-                return browser.records(table, key, self.shown, MOST)
-
-        tasks.run(work, self._read, self._failed)
         self.search_entry.focus_set()
         self.after_idle(self._hold)
 
@@ -184,14 +208,14 @@ class RecordPicker(ttk.Toplevel):
             if self.winfo_exists():
                 self.after(50, self._hold)
 
-    def _read(self, found: Any) -> None:
+    def _read(self, found: tuple[bool, Records]) -> None:
         if not self.winfo_exists():
             return
-        chosen, skipped = self.model.result()
-        self.model = Records(found.rows, chosen, skipped)
-        self.model.search(self.search.get())
+        truncated, self.model = found
+        if self.search.get().strip():  # typed while the records were read
+            self.model.search(self.search.get())
         count = len(self.model.rows)
-        said = (_("The first {n} records of the mother (the table has more).") if found.truncated
+        said = (_("The first {n} records of the mother (the table has more).") if truncated
                 else ngettext("{n} record in the mother.", "{n} records in the mother.", count))
         self.status.configure(text=said.format(n=number(count)) + " " + (
             _("Tick Sync for the records that take part; tick Never for a record that must "
@@ -222,26 +246,49 @@ class RecordPicker(ttk.Toplevel):
 
     def _choose(self, on: bool) -> None:
         self.model.choose(on)
-        self._draw()
+        self._mark_shown("sync")
+        self._counts()
+
+    def _boxes(self, key: Key) -> tuple[str, str]:
+        """What a record's Sync and Never columns show."""
+        return (CHECKED if key in self.model.chosen else UNCHECKED,
+                SKIPPED if key in self.model.skipped else "")
 
     def _draw(self) -> None:
+        """The list drawn again: the first matching records."""
         self.tree.delete(*self.tree.get_children())
+        rows, insert = self.model.rows, self.tree.insert
         for index in self.model.matching[:SHOWN_ROWS]:
-            key, values = self.model.rows[index]
-            self.tree.insert("", "end", iid=str(index), values=(
-                CHECKED if key in self.model.chosen else UNCHECKED,
-                "\u26d4" if key in self.model.skipped else "",
-                *key, *("" if v is None else v for v in values)))
+            key, values = rows[index]
+            insert("", "end", iid=str(index), values=(
+                *self._boxes(key), *key, *("" if v is None else v for v in values)))
+        self._counts()
+
+    def _mark_shown(self, which: str, only: int | None = None) -> None:
+        """The `which` box ("sync" or "skip") of the records shown, or of record `only`, as
+        chosen now; the rest of the list stays as drawn (the rows shown are the first
+        matching ones: every search draws them anew)."""
+        shown = self.model.matching[:SHOWN_ROWS] if only is None else [only]
+        rows, column = self.model.rows, 0 if which == "sync" else 1
+        for index in shown:
+            self.tree.set(str(index), which, self._boxes(rows[index][0])[column])
+
+    def _counts(self) -> None:
         matching = len(self.model.matching)
         shown = _("Showing the first {shown} of {n} matching; search to narrow them.").format(
             shown=number(SHOWN_ROWS), n=number(matching)) + "  " if matching > SHOWN_ROWS \
             else ""
-        self.all_button.configure(text=_("Tick all {n} found").format(n=number(matching)))
-        self.none_button.configure(text=_("Untick all {n} found").format(n=number(matching)))
         counted = (_("{chosen} to sync, {skipped} never synced") if self.choosing
                    else _("{skipped} never synced"))
-        self.counts.configure(text=shown + counted.format(
+        self._say(self.all_button, _("Tick all {n} found").format(n=number(matching)))
+        self._say(self.none_button, _("Untick all {n} found").format(n=number(matching)))
+        self._say(self.counts, shown + counted.format(
             chosen=number(len(self.model.chosen)), skipped=number(len(self.model.skipped))))
+
+    def _say(self, widget: tk.Widget, text: str) -> None:
+        if self._said.get(str(widget)) != text:
+            self._said[str(widget)] = text
+            widget.configure(text=text)  # type: ignore[call-arg]
 
     def _clicked(self, event: tk.Event[tk.Misc]) -> None:
         row = self.tree.identify_row(event.y)
@@ -250,12 +297,19 @@ class RecordPicker(ttk.Toplevel):
         index = int(column.lstrip("#") or 0) - 1
         if not row or not 0 <= index < len(boxes):
             return
-        self.toggle(self.model.rows[int(row)][0], boxes[index])
+        self.toggle(self.model.rows[int(row)][0], boxes[index], int(row))
 
-    def toggle(self, key: Key, which: str) -> None:
-        """Tick or untick a record's Sync or Skip box, as a click does."""
+    def toggle(self, key: Key, which: str, index: int | None = None) -> None:
+        """Tick or untick a record's Sync or Skip box, as a click does (`index`: its row,
+        when known)."""
         self.model.toggle(key, which)
-        self._draw()
+        if index is None:
+            rows = self.model.rows
+            index = next((i for i in self.model.matching[:SHOWN_ROWS] if rows[i][0] == key),
+                         None)
+        if index is not None:
+            self._mark_shown(which, index)
+        self._counts()
 
     def ok(self) -> None:
         chosen, skipped = self.model.result()
