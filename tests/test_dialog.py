@@ -131,13 +131,19 @@ def test_a_valid_config_opens_clean_and_cancel_writes_nothing(
     assert keyring_file.get_password("stamsync", "Holding BV") is None
 
 
-def test_cancel_without_changes_closes_at_once_and_a_typed_password_goes_nowhere(
-        window: SettingsWindow, config: Path, keyring_file: PlaintextKeyring) -> None:
-    admins = tab(window, "administrations", AdministrationsTab)
+def odbc_with_password(window: SettingsWindow, password: str) -> AdministrationsTab:
+    """The first daughter made an ODBC data source 'Noord', with a password typed."""
+    admins: AdministrationsTab = tab(window, "administrations", AdministrationsTab)
     admins.select(("daughters", 0))
     admins.kind_buttons["dsn"].invoke()
     type_into(admins.widgets["dsn"], "Noord")
-    type_into(admins.password_entry, "geheim-7")
+    type_into(admins.password_entry, password)
+    return admins
+
+
+def test_cancel_without_changes_closes_at_once_and_a_typed_password_goes_nowhere(
+        window: SettingsWindow, config: Path, keyring_file: PlaintextKeyring) -> None:
+    odbc_with_password(window, "geheim-7")
     settle(window)
     window.cancel_button.invoke()
     window.cancel_button.invoke()
@@ -148,11 +154,7 @@ def test_cancel_without_changes_closes_at_once_and_a_typed_password_goes_nowhere
 
 def test_a_password_typed_for_odbc_is_not_stored_once_the_kind_is_sqlite_again(
         window: SettingsWindow, config: Path, keyring_file: PlaintextKeyring) -> None:
-    admins = tab(window, "administrations", AdministrationsTab)
-    admins.select(("daughters", 0))
-    admins.kind_buttons["dsn"].invoke()
-    type_into(admins.widgets["dsn"], "Noord")
-    type_into(admins.password_entry, "geheim-8")
+    admins = odbc_with_password(window, "geheim-8")
     admins.kind_buttons["sqlite"].invoke()
     type_into(admins.widgets["path"], "d1.db")
     settle(window)

@@ -171,6 +171,21 @@ class Tab(ttk.Frame):
             mark.show(None)
         self.marks.clear()
 
+    def side_list(self, height: int, width: int) -> tuple[ttk.Frame, ttk.Treeview]:
+        """The list at the tab's left (its administrations or entities) in a frame with
+        room for buttons under it; picking one calls `picked`."""
+        left = ttk.Frame(self)
+        left.grid(row=0, column=0, sticky="nsw", padx=(0, PAD * 2))
+        left.rowconfigure(0, weight=1)
+        listed = ttk.Treeview(left, show="tree", selectmode="browse", height=height)
+        listed.column("#0", width=width)
+        listed.grid(row=0, column=0, columnspan=2, sticky="nsew")
+        listed.bind("<<TreeviewSelect>>", lambda _e: self.picked())
+        return left, listed
+
+    def picked(self) -> None:
+        """One was picked in the side list."""
+
     def refresh(self) -> None:
         """Fill the widgets from the document (after it changed elsewhere)."""
 

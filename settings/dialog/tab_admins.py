@@ -53,13 +53,7 @@ class AdministrationsTab(Tab):
         self.lists_problem = ""
         """Why the machine's data sources and drivers could not be listed, if so."""
 
-        left = ttk.Frame(self)
-        left.grid(row=0, column=0, sticky="nsw", padx=(0, PAD * 2))
-        left.rowconfigure(0, weight=1)
-        self.list = ttk.Treeview(left, show="tree", selectmode="browse", height=14)
-        self.list.column("#0", width=230)
-        self.list.grid(row=0, column=0, columnspan=2, sticky="nsew")
-        self.list.bind("<<TreeviewSelect>>", lambda _e: self._picked())
+        left, self.list = self.side_list(height=14, width=230)
         self.add_button = ttk.Button(left, text=_("Add daughter"), command=self.add_daughter,
                                      bootstyle="secondary")
         self.remove_button = ttk.Button(left, text=_("Remove"), command=self.remove_daughter,
@@ -186,7 +180,7 @@ class AdministrationsTab(Tab):
     def _iid(self, where: Where) -> str:
         return "mother" if where[0] == "mother" else f"d{where[1]}"
 
-    def _picked(self) -> None:
+    def picked(self) -> None:
         chosen = self.list.selection()
         if not chosen:
             return

@@ -44,13 +44,7 @@ class DataTab(Tab):
         self.entity = "customers"
         self.picker: RecordPicker | None = None
 
-        left = ttk.Frame(self)
-        left.grid(row=0, column=0, sticky="nsw", padx=(0, PAD * 2))
-        left.rowconfigure(0, weight=1)
-        self.list = ttk.Treeview(left, show="tree", selectmode="browse", height=12)
-        self.list.column("#0", width=200)
-        self.list.grid(row=0, column=0, columnspan=2, sticky="nsew")
-        self.list.bind("<<TreeviewSelect>>", lambda _e: self._picked())
+        left, self.list = self.side_list(height=12, width=200)
         self.new_name = tk.StringVar(self)
         ttk.Entry(left, textvariable=self.new_name, width=14).grid(
             row=1, column=0, sticky="ew", pady=(PAD, 0))
@@ -189,7 +183,7 @@ class DataTab(Tab):
         text = str(shown or BUILT_IN_ENTITIES.get(name, name))
         return ("\u2713 " if on else "\u2003 ") + text
 
-    def _picked(self) -> None:
+    def picked(self) -> None:
         chosen = self.list.selection()
         if chosen and chosen[0] != self.entity:
             self.entity = chosen[0]
