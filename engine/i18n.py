@@ -83,8 +83,10 @@ def os_language() -> str:
     for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(name, "")
         if value:
-            first = value.split(":")[0]
-            return "en" if first in ("C", "POSIX") or first.startswith("C.") else _code(first)
+            wanted = [_code(part) for part in value.split(":") if part]  # in order of liking
+            if not wanted or value.split(":")[0] in ("C", "POSIX") or value.startswith("C."):
+                return "en"
+            return next((code for code in wanted if code in LANGUAGES), wanted[0])
     return "en"
 
 

@@ -14,9 +14,10 @@ import pytest
 from keyrings.alt.file import PlaintextKeyring
 
 import engine
-from engine import MarkRemoved, SelectKeys, SelectWhere
+from engine import MarkRemoved, SelectAll, SelectKeys, SelectWhere
 from settings import Config, load, save
 from settings.dialog import SettingsWindow
+from settings.dialog.checklist import CHECKED, UNCHECKED
 from settings.dialog.records import SHOWN_ROWS, Records, plain, shown_columns
 from settings.dialog.tab_admins import AdministrationsTab
 from settings.dialog.tab_conflicts import ConflictsTab
@@ -141,7 +142,7 @@ def odbc_with_password(window: SettingsWindow, password: str) -> Administrations
     return admins
 
 
-def test_cancel_without_changes_closes_at_once_and_a_typed_password_goes_nowhere(
+def test_a_typed_password_is_a_change_and_discard_stores_it_nowhere(
         window: SettingsWindow, config: Path, keyring_file: PlaintextKeyring) -> None:
     odbc_with_password(window, "geheim-7")
     settle(window)
@@ -446,10 +447,13 @@ def test_untick_all_found_and_the_skip_list_alone(window: SettingsWindow, config
     picker = data.picker
     assert picker is not None
     picker.all_button.invoke()
-    picker.search.set("vries")
+    assert [picker.tree.set(i, "sync") for i in picker.tree.get_children()] == [CHECKED] * 3
+    picker.search.set("de")  # de Vries, Handel
     picker.none_button.invoke()  # unticks the two found, keeps D101
+    assert [picker.tree.set(i, "sync") for i in picker.tree.get_children()] == [UNCHECKED] * 2
     picker.ok_button.invoke()
     settle(window)
+    assert data.document.get(("entities", "customers"), "select") == {"keys": ["D101"]}
     data.selection_buttons["all"].invoke()
     settle(window)
     assert str(data.choose_button.cget("text")) == "Skip list..."
@@ -462,7 +466,7 @@ def test_untick_all_found_and_the_skip_list_alone(window: SettingsWindow, config
     settle(window)
     window.save_button.invoke()
     entity = load(config).spec.entities[0]
-    assert entity.select == "all" or not isinstance(entity.select, SelectKeys)
+    assert entity.select == SelectAll()
     assert entity.skip == frozenset({("D100",)})
 
 
@@ -477,6 +481,7 @@ def test_the_record_picker_holds_the_window_and_answers_for_its_own_entity(
     data.choose_button.invoke()  # a second click brings the same one forward
     assert data.picker is picker
     picker.toggle(("D102",), "sync")
+    assert picker.tree.set("2", "sync") == CHECKED  # the box on the screen follows
     data.select("suppliers")  # whatever the form shows meanwhile
     picker.ok_button.invoke()
     settle(window)
@@ -499,11 +504,11 @@ def test_thousands_of_records_in_the_picker(window: SettingsWindow, group: Group
     assert picker is not None and len(picker.model.rows) == 20_003
     assert len(picker.tree.get_children()) == SHOWN_ROWS
     assert "Showing the first 1,000 of 20,003" in str(picker.counts.cget("text"))
-    picker.search.set("zwolle")
-    picker._searched()  # as when typing pauses
+    picker.search.set("zwolle")  # a long list: searched once typing pauses...
+    picker.all_button.invoke()  # ...or at once when Tick all is pressed before that
     assert len(picker.model.matching) == 2_000
-    picker.all_button.invoke()  # every match, the ones not shown too
-    assert len(picker.model.chosen) == 2_000
+    assert len(picker.model.chosen) == 2_000  # every match, the ones not shown too
+    assert {picker.tree.set(i, "sync") for i in picker.tree.get_children()} == {CHECKED}
     picker.ok_button.invoke()
     settle(window)
     keys = data.document.get(("entities", "customers"), "select")["keys"]
@@ -555,3 +560,57 @@ def test_a_new_config_closes_at_once_when_nothing_was_typed(display: None,
     window = SettingsWindow(tmp_path / "stamsync.toml")
     window.cancel_button.invoke()  # once: nothing to lose
     assert not _alive(window) and not (tmp_path / "stamsync.toml").exists()
+
+
+def test_escape_only_asks_and_discard_keeps_the_problems_in_sight(
+        window: SettingsWindow, config: Path) -> None:
+    admins = tab(window, "administrations", AdministrationsTab)
+    type_into(admins.name_entry, "")
+    settle(window)
+    window.cancel(ask_only=True)  # Escape
+    window.cancel(ask_only=True)  # and again: still only asks
+    assert _alive(window) and str(window.cancel_button.cget("text")) == "Discard"
+    said = str(window.problem_text.cget("text"))
+    assert "- Administrations, Holding (mother)" not in said  # the name is what is wrong
+    assert "- Administrations, Mother, Name: 'name' is required." in said
+    assert "Fix the problems above and press Save" in said
+    window.cancel_button.invoke()
+    assert not _alive(window)
+
+
+def test_settings_that_mean_the_same_are_no_change(window: SettingsWindow) -> None:
+    data = tab(window, "data", DataTab)
+    data.selection_buttons["keys"].invoke()
+    data.selection_buttons["all"].invoke()
+    settle(window)
+    assert not window.unsaved()
+    window.cancel_button.invoke()
+    assert not _alive(window)
+
+
+def test_a_protect_problem_is_the_data_tabs_and_named_as_its_field(
+        config: Path, display: None) -> None:
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace('name = "Daughter1"',
+                                   'name = "Daughter1"\nprotect = { customers = [] }'),
+                      encoding="utf-8")
+    window = SettingsWindow(config)
+    try:
+        titles = {name: window.notebook.tab(page, "text")
+                  for name, page in window.tabs.items()}
+        assert titles["administrations"] == "Administrations"
+        assert titles["data"].endswith("(1)")
+        assert ("- Data, Daughter1, Fields a daughter keeps as its own: "
+                in str(window.problem_text.cget("text")))
+    finally:
+        window.close()
+
+
+def test_a_result_that_cannot_be_shown_is_said(window: SettingsWindow) -> None:
+    def broken(result: int) -> None:
+        raise RuntimeError("a widget that is gone")
+
+    window.tasks.run(lambda: 1, broken, lambda error: None)
+    settle(window)
+    said = str(window.problem_text.cget("text"))
+    assert "Something went wrong while showing a result (a widget that is gone)" in said

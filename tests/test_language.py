@@ -111,6 +111,8 @@ def bare_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyP
 @pytest.mark.parametrize(("environment", "expected"), [
     ({"LANG": "nl_NL.UTF-8"}, "nl"),
     ({"LANGUAGE": "nl_BE:en", "LANG": "en_US.UTF-8"}, "nl"),
+    ({"LANGUAGE": "fy:nl", "LANG": "en_US.UTF-8"}, "nl"),  # the first one spoken
+    ({"LANGUAGE": "fy:de"}, "fy"),
     ({"LC_ALL": "C.UTF-8", "LANG": "nl_NL.UTF-8"}, "en"),
     ({"LANG": "de_DE.UTF-8"}, "de"),
     ({}, "en"),

@@ -10,11 +10,13 @@ import threading
 import time
 import tkinter as tk
 import tkinter.font as tkfont
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import ttkbootstrap as ttk
 
+import engine
+from engine import Administration, Browser, secrets
 from settings.config import ConfigProblem
 from settings.document import ConfigDocument, Where, label
 
@@ -45,11 +47,15 @@ class Tasks:
     """Runs slow work (connecting, reading a catalog, a dry run) in a thread of its own and
     hands the result to the Tk thread: only the Tk thread touches widgets."""
 
-    def __init__(self, root: tk.Misc) -> None:
+    def __init__(self, root: tk.Misc,
+                 on_error: Callable[[Exception], None] | None = None) -> None:
         self.root = root
+        self.on_error = on_error
+        """Told when a result could not be shown (a bug: the log has its traceback)."""
         self._done: queue.Queue[tuple[Callable[[Any], None], Any]] = queue.Queue()
         self.running = 0
         self._job = ""
+        self._stopped = False
         self._poll()
 
     def run(self, work: Callable[[], T], done: Callable[[T], None],
@@ -76,7 +82,7 @@ class Tasks:
 
     def _poll(self) -> None:
         try:
-            while True:
+            while not self._stopped:
                 try:
                     callback, value = self._done.get_nowait()
                 except queue.Empty:
@@ -84,15 +90,28 @@ class Tasks:
                 self.running -= 1
                 try:
                     callback(value)
-                except Exception:  # one failed hand-over must not stop the others
+                except Exception as error:  # one failed hand-over must not stop the others
                     log.exception("the settings dialog could not show a result")
+                    if self.on_error is not None and not self._stopped:
+                        self.on_error(error)
         finally:
-            self._job = self.root.after(POLL_MS, self._poll)
+            if not self._stopped:
+                self._job = self.root.after(POLL_MS, self._poll)
 
     def stop(self) -> None:
         """No more polling (the window closes); work still running reports to no one."""
+        self._stopped = True
         with contextlib.suppress(tk.TclError):
             self.root.after_cancel(self._job)
+
+
+@contextlib.contextmanager
+def browsing(admin: Administration, typed: str = "") -> Iterator[Browser]:
+    """`engine.browse(admin)` with the password typed in the dialog, if any (not saved
+    yet: tried, never stored). Called in a background task."""
+    tried = secrets.trying(admin.name, typed) if typed else contextlib.nullcontext()
+    with tried, engine.browse(admin) as browser:
+        yield browser
 
 
 class Tab(ttk.Frame):

@@ -12,10 +12,9 @@ from typing import Any
 
 import ttkbootstrap as ttk
 
-import engine
 from engine import Administration
 from engine.i18n import _, ngettext, number
-from settings.dialog.base import PAD
+from settings.dialog.base import PAD, browsing
 from settings.dialog.checklist import CHECKED, UNCHECKED
 
 SKIPPED = "\u26d4"
@@ -120,9 +119,10 @@ class Records:
 class RecordPicker(ttk.Toplevel):
     def __init__(self, master: tk.Misc, mother: Administration, table: str, key: list[str],
                  columns: list[str], chosen: list[Any], skipped: list[Any],
-                 done: Done, choosing: bool = True) -> None:
+                 done: Done, choosing: bool = True, typed: str = "") -> None:
         """`choosing`: the entity syncs only chosen records (a Sync box per record);
-        otherwise only the skip list is edited here."""
+        otherwise only the skip list is edited here. `typed`: the mother's password as typed
+        on the Administrations tab and not saved yet, if any."""
         super().__init__(title=_("Choose records") if choosing else _("Records never synced"),
                          transient=master.winfo_toplevel(), size=(900, 620),
                          minsize=(700, 480))
@@ -137,7 +137,7 @@ class RecordPicker(ttk.Toplevel):
         def work() -> tuple[bool, Records]:
             """The records read and indexed for searching: all off the Tk thread, while the
             window is built."""
-            with engine.browse(mother) as browser:
+            with browsing(mother, typed) as browser:
                 found = browser.records(table, key, self.shown, MOST)
             return found.truncated, Records(found.rows, chosen, skipped)
 
@@ -245,6 +245,9 @@ class RecordPicker(ttk.Toplevel):
         self._draw()
 
     def _choose(self, on: bool) -> None:
+        if self._search_job:  # typed, and the search waits for a pause: it counts first
+            self.after_cancel(self._search_job)
+            self._searched()
         self.model.choose(on)
         self._mark_shown("sync")
         self._counts()

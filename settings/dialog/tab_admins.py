@@ -16,9 +16,9 @@ import ttkbootstrap as ttk
 import engine
 from engine import Administration, StamsyncError, secrets
 from engine.i18n import N_, _
-from settings.config import MAX_TIMEOUT
+from settings.config import MAX_TIMEOUT, ConfigProblem
 from settings.connection import Connection, compose, parse
-from settings.dialog.base import HEADING, PAD, Tab
+from settings.dialog.base import HEADING, PAD, Tab, browsing
 from settings.document import Where, label
 
 LABELS = 160
@@ -35,6 +35,10 @@ log = logging.getLogger("stamsync")
 class AdministrationsTab(Tab):
     title = N_("Administrations")
     sections = ("[mother]", "[[daughters]]")
+
+    def owns(self, problem: ConfigProblem) -> bool:
+        """A daughter's protected fields are set on the Data tab."""
+        return super().owns(problem) and not problem.where.endswith(" protect")
 
     def __init__(self, window: Any) -> None:
         super().__init__(window)
@@ -276,9 +280,18 @@ class AdministrationsTab(Tab):
         """The last Test connection of the administration shown, or why the ODBC lists are
         empty."""
         text, style = self.results.get(self._identity(), ("", "default"))
+        testing = style == "secondary"  # this administration's test is still connecting
+        self.test_button.configure(state="disabled" if testing else "normal")
         if not text and self.kind.get() != "sqlite" and self.lists_problem:
             text, style = self.lists_problem, "secondary"
         self.test_result.configure(text=text, bootstyle=style)
+
+    def login(self, where: Where) -> tuple[str, str]:
+        """The name an administration's password is stored under now (its name at opening:
+        a rename moves it on Save) and the password typed for it, if any."""
+        name = str(self.document.get(where, "name", "")).strip()
+        identity = self._identity(where)
+        return self.originals.get(identity, name) or name, self.typed.get(identity, "")
 
     def _row(self, text: str, widget: Any, row: int) -> Any:
         label = ttk.Label(widget.master, text=text)
@@ -427,14 +440,11 @@ class AdministrationsTab(Tab):
                                query_timeout=seconds["query_timeout"])
         typed = self.password.get()
         identity = self._identity()
-        self.test_button.configure(state="disabled")
         self._result(identity, _("Connecting..."), "secondary")
 
         def work() -> str:
-            if typed:
-                with secrets.trying(name, typed):
-                    return engine.test_connection(admin)
-            return engine.test_connection(admin)
+            with browsing(admin, typed) as browser:
+                return browser.describe()
 
         def failed(error: Exception) -> None:
             self._result(identity, str(error), "danger")
@@ -446,8 +456,6 @@ class AdministrationsTab(Tab):
         """A Test connection's result (or that it runs) for the administration it was run
         for: shown when that one is shown, now or when it is picked again."""
         self.results[identity] = (text, style)
-        running = any(style == "secondary" for _text, style in self.results.values())
-        self.test_button.configure(state="disabled" if running else "normal")
         self._show_result()
 
     def _load_odbc_lists(self) -> None:

@@ -10,13 +10,13 @@ from typing import Any
 
 import ttkbootstrap as ttk
 
-import engine
 from engine import Administration
 from engine.i18n import N_, _, ngettext
 from settings.config import BUILT_IN_ENTITIES, ConfigProblem
-from settings.dialog.base import HEADING, PAD, Tab
+from settings.dialog.base import HEADING, PAD, Tab, browsing
 from settings.dialog.checklist import CheckList
 from settings.dialog.records import RecordPicker
+from settings.dialog.tab_admins import AdministrationsTab
 from settings.document import Where
 
 LABEL_WIDTH = 20
@@ -41,6 +41,8 @@ class DataTab(Tab):
         self.tables: list[str] = []
         self.catalog_of: str | None = None
         """The mother's database the catalog was read from (None: not read)."""
+        self.reading: str | None = None
+        """The mother's database whose tables are being read (or were, last)."""
         self.entity = "customers"
         self.picker: RecordPicker | None = None
 
@@ -427,9 +429,17 @@ class DataTab(Tab):
 
     # -- the mother's catalog (in the background) ---------------------------------------------
 
+    def login(self) -> tuple[str, str]:
+        """The name the mother's password is stored under, and the password typed for it
+        on the Administrations tab (not saved yet), if any."""
+        admins = getattr(self.window, "tabs", {}).get("administrations")
+        if isinstance(admins, AdministrationsTab):
+            return admins.login(("mother",))
+        return str(self.document.get(("mother",), "name", "")), ""
+
     def mother(self) -> Administration | None:
         """The mother as the document has it now, or None while it is incomplete."""
-        name = str(self.document.get(("mother",), "name", "") or "mother")
+        name = self.login()[0] or "mother"
         database = str(self.document.get(("mother",), "database", "") or "")
         if ":" not in database:
             return None
@@ -455,23 +465,31 @@ class DataTab(Tab):
 
     def load_tables(self) -> None:
         mother = self.mother()
-        self.catalog_of = mother.database if mother else None
+        self.reading = mother.database if mother else None
         if mother is None:
+            self.catalog_of = None
             self.catalog_state.configure(text=_("Set up the mother first (Administrations)."),
                                          bootstyle="secondary")
             return
         self.catalog_state.configure(text=_("Reading the mother's tables..."),
                                      bootstyle="secondary")
+        typed = self.login()[1]
 
         def work() -> list[str]:
-            with engine.browse(mother) as browser:
+            with browsing(mother, typed) as browser:
                 return browser.tables()
 
         def done(tables: list[str]) -> None:
-            if self.catalog_of == mother.database:  # not another mother's, read meanwhile
+            if self.reading == mother.database:  # not another mother's, read meanwhile
+                self.catalog_of = mother.database
                 self._tables_read(tables)
 
-        self.window.tasks.run(work, done, self._catalog_failed)
+        def failed(error: Exception) -> None:
+            if self.reading == mother.database:  # else a later read answers
+                self.catalog_of = None  # tried again when the tab is shown again
+                self._catalog_failed(error)
+
+        self.window.tasks.run(work, done, failed)
 
     def _tables_read(self, tables: list[str]) -> None:
         self.tables = tables
@@ -484,8 +502,10 @@ class DataTab(Tab):
         if mother is None:
             return
 
+        typed = self.login()[1]
+
         def work() -> tuple[list[str], list[str]]:
-            with engine.browse(mother) as browser:
+            with browsing(mother, typed) as browser:
                 return browser.columns(table), browser.primary_key(table)
 
         def done(found: tuple[list[str], list[str]]) -> None:
@@ -522,7 +542,8 @@ class DataTab(Tab):
             self._records_chosen(entity, choosing, chosen, skipped)
 
         self.picker = RecordPicker(self, mother, table, key, self.catalog.get(table, ([], []))[0],
-                                   chosen, list(self._get("skip", []) or []), done, choosing)
+                                   chosen, list(self._get("skip", []) or []), done, choosing,
+                                   typed=self.login()[1])
 
     def _records_chosen(self, entity: str, choosing: bool, chosen: list[Any],
                         skipped: list[Any]) -> None:

@@ -14,7 +14,7 @@ import ttkbootstrap as ttk
 import assets
 from engine import ConfigError, StamsyncError, secrets
 from engine.i18n import N_, _
-from settings.config import BUILT_IN_ENTITIES, ConfigProblem
+from settings.config import BUILT_IN_ENTITIES, Config, ConfigProblem
 from settings.dialog import TABS
 from settings.dialog.base import PAD, Tab, Tasks, fonts
 from settings.document import ConfigDocument
@@ -34,6 +34,13 @@ FIELDS = {
     "every_minutes": N_("Every (minutes)"), "language": N_("Language"),
 }
 """The dialog's label of a config key, for the problems listed under the tabs."""
+PARTS = {
+    "select": N_("Records that take part"), "skip": N_("Records never synced"),
+    "on_remove": N_("When a record leaves the mother or the selection"),
+    "protect": N_("Fields a daughter keeps as its own"),
+}
+"""The dialog's label of a part of a section ("[entities.items] on_remove": its own
+heading), for the same."""
 SHOWN_PROBLEMS = 4
 """How many problems the bar under the tabs lists by name."""
 
@@ -50,15 +57,16 @@ class SettingsWindow:
                             size=(1000, 720), minsize=(900, 660))
         self.root.iconphoto(True, tk.PhotoImage(master=self.root, file=str(assets.app_png())))
         self.root.protocol("WM_DELETE_WINDOW", self.cancel)
-        self.root.bind("<Escape>", lambda _e: self.cancel())
+        self.root.bind("<Escape>", lambda _e: self.cancel(ask_only=True))
         fonts(self.root)
-        self.tasks = Tasks(self.root)
+        self.tasks = Tasks(self.root, self._task_failed)
         self.problems: list[ConfigProblem] = self.document.problems()
         self.last_run: dt.datetime | None = None
         """When the last sync started (from the history), for the schedule's next run."""
         self._pending = False
-        self._opened = ""
-        """The document as the window showed it first, to tell whether anything changed."""
+        self._opened: tuple[str, Config | None] = ("", None)
+        """The document as the window showed it first (its text, and its settings when
+        valid), to tell whether anything changed."""
         self._leaving = False
         """Cancel was asked once with changes unsaved: asked again, it discards them."""
 
@@ -88,7 +96,7 @@ class SettingsWindow:
             self.notebook.select(self.tabs[tab])
         self.notebook.bind("<<NotebookTabChanged>>", lambda _e: self._tab_shown())
         self.check()
-        self._opened = self.document.text()  # as the tabs filled it in (a new one: defaults)
+        self._opened = self._now()  # as the tabs filled it in (a new one: defaults)
 
     # -- checking --------------------------------------------------------------------------
 
@@ -109,15 +117,25 @@ class SettingsWindow:
             mine = [p for p in self.problems if page.owns(p)]
             self.notebook.tab(page, text=_(page.title) + (f"  ({len(mine)})" if mine else ""))
         self.save_button.configure(state="disabled" if self.problems else "normal")
-        if not self.problems:
-            self.problem_text.configure(text="")
-            return
-        listed = "\n".join(f"- {self.in_words(p)}" for p in self.problems[:SHOWN_PROBLEMS])
-        more = len(self.problems) - SHOWN_PROBLEMS
-        tail = "\n" + _("... and {n} more (see the tabs marked with a number)").format(n=more) \
-            if more > 0 else ""
-        self.problem_text.configure(
-            text=_("Fix these before saving:") + "\n" + listed + tail)
+        self.problem_text.configure(text=self._problems_said())
+
+    def _problems_said(self) -> str:
+        """The bar under the tabs: the problems to fix, and what Discard does once asked."""
+        lines = []
+        if self.problems:
+            lines.append(_("Fix these before saving:"))
+            lines += [f"- {self.in_words(p)}" for p in self.problems[:SHOWN_PROBLEMS]]
+            more = len(self.problems) - SHOWN_PROBLEMS
+            if more > 0:
+                lines.append(_("... and {n} more (see the tabs marked with a number)").format(
+                    n=more))
+        if self._leaving:
+            lines.append(_(
+                "Your changes are not saved. Fix the problems above and press Save to keep "
+                "them, or press Discard to close without them.") if self.problems else _(
+                "Your changes are not saved. Press Save to keep them, or Discard to close "
+                "without them."))
+        return "\n".join(lines)
 
     def in_words(self, problem: ConfigProblem) -> str:
         """A problem as the dialog names its place: the tab, the administration or entity
@@ -141,10 +159,19 @@ class SettingsWindow:
             shown = document.get(("entities", entity), "label") if entity in (
                 document.entity_names()) else None
             parts.append(str(shown or BUILT_IN_ENTITIES.get(entity, entity)))
-        field = FIELDS.get(problem.key or "")
-        if field and not section.endswith(" protect"):
+        part = section.split("] ", 1)[1] if "] " in section else ""  # "#2 protect", "select"
+        if part.startswith("#"):
+            part = part.partition(" ")[2]
+        field = PARTS.get(part.split(".")[0]) if part else FIELDS.get(problem.key or "")
+        if field:
             parts.append(_(field))
         return ", ".join(parts) + ": " + problem.message
+
+    def _task_failed(self, error: Exception) -> None:
+        """A background result could not be shown (the log has the details)."""
+        self.problem_text.configure(text=_(
+            "Something went wrong while showing a result ({error}). The log has the details; "
+            "try again, or close and reopen the settings.").format(error=error))
 
     def _tab_shown(self) -> None:
         page = self.root.nametowidget(self.notebook.select())
@@ -168,7 +195,7 @@ class SettingsWindow:
         except (ConfigError, OSError) as error:
             self.problem_text.configure(text=_("Not saved: {error}").format(error=error))
             return
-        self._opened = self.document.text()
+        self._opened = self._now()
         try:
             for old, new in moves:
                 _move_password(old, new)
@@ -184,23 +211,31 @@ class SettingsWindow:
         self.saved = True
         self.close()
 
+    def _now(self) -> tuple[str, Config | None]:
+        try:
+            return self.document.text(), self.document.config()
+        except ConfigError:
+            return self.document.text(), None
+
     def unsaved(self) -> bool:
-        """Whether anything was changed and not saved (a typed password too)."""
+        """Whether anything was changed and not saved: the settings (what they mean, not how
+        the file spells them), or a password typed that Save would store."""
         from settings.dialog.tab_admins import AdministrationsTab
 
         admins = self.tabs["administrations"]
-        typed = isinstance(admins, AdministrationsTab) and bool(admins.typed)
-        return typed or self.document.text() != self._opened
+        if isinstance(admins, AdministrationsTab) and admins.password_plan()[0]:
+            return True
+        text, config = self._now()
+        was_text, was = self._opened
+        return config != was if config is not None and was is not None else text != was_text
 
-    def cancel(self) -> None:
-        """Close without writing anything; with changes unsaved, only when asked twice (the
-        first time says so, and the button says Discard)."""
-        if self.unsaved() and not self._leaving:
+    def cancel(self, ask_only: bool = False) -> None:
+        """Close without writing anything. With changes unsaved, the first Cancel says so
+        and becomes Discard, which closes; Escape (`ask_only`) never discards."""
+        if self.unsaved() and (ask_only or not self._leaving):
             self._leaving = True
             self.cancel_button.configure(text=_("Discard"), bootstyle="danger")
-            self.problem_text.configure(text=_(
-                "Your changes are not saved. Press Save to keep them, or Discard to close "
-                "without them."))
+            self.problem_text.configure(text=self._problems_said())
             return
         self.close()
 
