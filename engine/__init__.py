@@ -31,7 +31,7 @@ from engine.model import (
 )
 from engine.report import Change, DaughterReport, EntityCounts, RecordFailure, RunReport
 from engine.runner import Progress, utc_now
-from engine.storage import open_state
+from engine.storage import open_state, unwritable
 
 __all__ = [
     "Administration",
@@ -77,9 +77,12 @@ def sync(spec: SyncSpec, *, dry_run: bool = False, entities: Sequence[str] = (),
     chosen_daughters = _pick(spec.daughters, daughters, _NO_DAUGHTER, "--daughter")
     with locked(spec.state_path), _state(spec.state_path) as state:
         journal = Journal(state)
-        journal.close_interrupted()
         report = RunReport(run_id=0, started_at=utc_now(), dry_run=dry_run)
-        report.run_id = journal.start(report)
+        try:
+            journal.close_interrupted()
+            report.run_id = journal.start(report)
+        except sqlite3.Error as error:  # not even the run can be recorded: nothing synced
+            raise unwritable(spec.state_path, error) from error
         try:
             runner.run(spec, state, report, chosen_entities, chosen_daughters, progress)
         except StamsyncError as error:

@@ -23,7 +23,7 @@ from engine.db import Database, connect
 from engine.db.base import Row, iterate_pages
 from engine.db.values import loose_key, matches, same, same_rows
 from engine.errors import DatabaseError, StamsyncError
-from engine.i18n import N_, _
+from engine.i18n import _
 from engine.journal import NO_CREATES, Created, Journal, Written
 from engine.layout import DaughterLayout, MotherLayout, daughter_layout, mother_layout
 from engine.model import Administration, Entity, Key, SelectKeys, SelectWhere, SyncSpec
@@ -31,7 +31,7 @@ from engine.ordered import OrderedStream, ensure_rising, keyed, row_keys
 from engine.plan import Creates, RecordPlan, plan_existing, plan_leave
 from engine.report import Action, DaughterReport, EntityCounts, RecordFailure, RunReport
 from engine.state import MISSING, BaseStore, Entry, FailureStore, Page, encode, entry_key
-from engine.storage import Packs, pack, unpack
+from engine.storage import Packs, pack, unpack, unwritable
 
 PAGE = 5000
 """Rows read per query from the mother, each daughter and the bases."""
@@ -480,7 +480,8 @@ class Run:
                 deferred()
             result = work()
         except BaseException:
-            self.state.execute("ROLLBACK")
+            if self.state.in_transaction:  # SQLite rolls back on its own after a full disk
+                self.state.execute("ROLLBACK")
             self.packs.forget_cached()
             raise
         self._deferred.clear()
@@ -617,11 +618,7 @@ def run(spec: SyncSpec, state: sqlite3.Connection, report: RunReport,
     except sqlite3.Error as error:
         if state.in_transaction:
             state.rollback()
-        raise StamsyncError(_(
-            "State store '{path}' cannot be written ({error}); the run stopped "
-            "before touching more daughters. Free disk space or fix the folder's permissions, "
-            "then sync again.").format(path=spec.state_path, error=error),
-            title=N_("State store problem")) from error
+        raise unwritable(spec.state_path, error) from error
     finally:
         with contextlib.suppress(sqlite3.Error):  # a broken store was reported above
             state.execute("UPDATE journal SET status = 'unconfirmed' "

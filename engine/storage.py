@@ -181,6 +181,15 @@ def _wal(conn: sqlite3.Connection) -> None:
             time.sleep(0.05)
 
 
+def unwritable(path: Path, error: Exception) -> StamsyncError:
+    """The message for a state store that cannot be written (a full disk, a read-only file
+    or folder): nothing more is synced until it can."""
+    return StamsyncError(_(
+        "State store '{path}' cannot be written ({error}); the run stopped "
+        "before touching more daughters. Free disk space or fix the folder's permissions, "
+        "then sync again.").format(path=path, error=error), title=N_("State store problem"))
+
+
 def open_state(path: Path) -> sqlite3.Connection:
     """Open (creating if needed) the state store; readable by the user only."""
     try:
@@ -218,10 +227,10 @@ def open_state(path: Path) -> sqlite3.Connection:
             # OR IGNORE: another process may be creating the same store at this moment
             conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)",
                          (str(SCHEMA_VERSION),))
-        if os.name == "posix":
-            os.chmod(path, 0o600)
+        if os.name == "posix" and path.stat().st_mode & 0o077:
+            os.chmod(path, 0o600)  # readable by the user only (a copy may have lost it)
         return conn
-    except sqlite3.Error as error:
+    except (sqlite3.Error, OSError) as error:
         raise StamsyncError(_(
             "State store '{path}' cannot be opened ({error}). Check that the folder is "
             "writable and the disk is not full; move a damaged file aside to start afresh."
