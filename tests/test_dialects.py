@@ -35,9 +35,10 @@ def test_the_dialect_follows_the_dbms_the_driver_reports(
 
 
 def test_names_are_quoted_per_engine_with_the_quote_doubled() -> None:
-    assert POSTGRESQL.quote('public.Klant "A"') == '"public"."Klant ""A"""'
-    assert MARIADB.quote("shop.ar`tikel") == "`shop`.`ar``tikel`"
-    assert SQL_SERVER.quote("dbo.DEBITEUR]") == "[dbo].[DEBITEUR]]]"
+    assert POSTGRESQL.quote("public", 'Klant "A"') == '"public"."Klant ""A"""'
+    assert MARIADB.quote("shop", "ar`tikel") == "`shop`.`ar``tikel`"
+    assert SQL_SERVER.quote("dbo", "DEBITEUR]") == "[dbo].[DEBITEUR]]]"
+    assert POSTGRESQL.quote("ci.ty") == '"ci.ty"'  # a dot in a name is part of it
 
 
 def test_sql_server_binds_at_most_2100_parameters_a_statement() -> None:

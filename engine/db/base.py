@@ -28,8 +28,9 @@ class ColumnType:
 
 
 def quote_identifier(name: str, quote: str = '"') -> str:
-    """Quote a (possibly schema-qualified) identifier that was checked against the catalog."""
-    return ".".join(quote + part.replace(quote, quote * 2) + quote for part in name.split("."))
+    """Quote one identifier (a column, or a table without its schema) that was checked
+    against the catalog; a dot in it is part of the name."""
+    return quote + name.replace(quote, quote * 2) + quote
 
 
 class Database(Protocol):

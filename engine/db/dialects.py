@@ -94,10 +94,11 @@ class Dialect:
     """Whether a key read in binary order against its column's collation costs a sort of the
     table per read (not SQLite, whose COLLATE BINARY is its default and uses the index)."""
 
-    def quote(self, name: str) -> str:
-        """A (possibly schema-qualified) name that was checked against the catalog, quoted."""
+    def quote(self, *names: str) -> str:
+        """A name that was checked against the catalog, quoted; several: a qualified name
+        (schema, table). A dot inside a name is part of it."""
         o, c = self.open_quote, self.close_quote
-        return ".".join(o + part.replace(c, c + c) + c for part in name.split("."))
+        return ".".join(o + name.replace(c, c + c) + c for name in names)
 
     def binary(self, column: str, collation: str | None, charset: str | None,
                wide: bool = True) -> str:

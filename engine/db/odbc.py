@@ -411,8 +411,8 @@ class OdbcDatabase:
         exact = {"table": name}
         if scope:
             exact["catalog" if self.dialect.schema_is_catalog else "schema"] = str(scope)
-        qualified = f"{scope}.{name}" if scope else name
-        return _Table(self.dialect.quote(qualified), exact, list(declared), declared)
+        quoted = self.dialect.quote(str(scope), name) if scope else self.dialect.quote(name)
+        return _Table(quoted, exact, list(declared), declared)
 
     def _table_names(self, where: dict[str, str]) -> list[str]:
         """The tables and views in the schema (or catalog) of `where`. A schema argument is a

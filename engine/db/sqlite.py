@@ -30,6 +30,12 @@ def _split(table: str) -> tuple[str, str]:
     return (f"{quote_identifier(schema)}." if schema else ""), name
 
 
+def _table(table: str) -> str:
+    """A table's name quoted for SQL, with its schema if it names one ("main.items")."""
+    prefix, name = _split(table)
+    return prefix + quote_identifier(name)
+
+
 def _kind(value: object) -> str:
     """A value's kind in SQLite's sort order (integers and reals are both numbers)."""
     if value is None:
@@ -116,7 +122,7 @@ class SQLiteDatabase:
         cols = ", ".join(quote_identifier(c) for c in columns)
         keys = [f"{quote_identifier(k)} COLLATE BINARY" for k in key]
         order = ", ".join(keys)
-        sql = f"SELECT {cols} FROM {quote_identifier(table)}"
+        sql = f"SELECT {cols} FROM {_table(table)}"
         params: tuple[object, ...] = ()
         if after is not None:
             left = keys[0] if len(keys) == 1 else f"({', '.join(keys)})"
@@ -130,7 +136,7 @@ class SQLiteDatabase:
                   values: Row) -> Row | None:
         cols = ", ".join(quote_identifier(c) for c in columns)
         match = " AND ".join(f"{quote_identifier(k)} = ?" for k in key)
-        rows = self._query(f"SELECT {cols} FROM {quote_identifier(table)} WHERE {match}",
+        rows = self._query(f"SELECT {cols} FROM {_table(table)} WHERE {match}",
                            tuple(values))
         return rows[0] if rows else None
 
@@ -141,11 +147,11 @@ class SQLiteDatabase:
         return rows  # read in the key's index order (COLLATE BINARY is SQLite's default)
 
     def count(self, table: str) -> int:
-        return int(self._query(f"SELECT count(*) FROM {quote_identifier(table)}", ())[0][0])
+        return int(self._query(f"SELECT count(*) FROM {_table(table)}", ())[0][0])
 
     def key_problems(self, table: str, key: Sequence[str], limit: int = 5) -> tuple[int, list[Row]]:
         quoted = [quote_identifier(k) for k in key]
-        name = quote_identifier(table)
+        name = _table(table)
         null = " OR ".join(f"{k} IS NULL" for k in quoted)
         nulls = self._query(f"SELECT count(*) FROM {name} WHERE {null}", ())[0][0]
         # SQLite orders numbers before text before blobs: a column mixes them exactly when
@@ -229,13 +235,13 @@ class SQLiteDatabase:
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
         cols = ", ".join(quote_identifier(c) for c in columns)
         marks = ", ".join("?" * len(columns))
-        self._write(f"INSERT INTO {quote_identifier(table)} ({cols}) VALUES ({marks})", rows)
+        self._write(f"INSERT INTO {_table(table)} ({cols}) VALUES ({marks})", rows)
 
     def update(self, table: str, columns: Sequence[str], key: Sequence[str],
                rows: Sequence[Row]) -> None:
         sets = ", ".join(f"{quote_identifier(c)} = ?" for c in columns)
         match = " AND ".join(f"{quote_identifier(k)} = ?" for k in key)
-        self._write(f"UPDATE {quote_identifier(table)} SET {sets} WHERE {match}", rows)
+        self._write(f"UPDATE {_table(table)} SET {sets} WHERE {match}", rows)
 
     def is_record_error(self, error: Exception) -> bool:
         return isinstance(error, (sqlite3.IntegrityError, sqlite3.DataError)) or (
