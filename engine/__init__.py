@@ -157,7 +157,7 @@ def _pick(items: tuple[_Named, ...], names: Sequence[str], unknown_message: str,
 def locked(state_path: Path) -> Iterator[None]:
     """Hold the one lock per config that keeps two processes from syncing it at once."""
     lock_path = state_path.with_name(state_path.name + ".lock")
-    lock = FileLock(lock_path, timeout=0)
+    lock = FileLock(lock_path, timeout=0, mode=0o600)
     try:
         lock.acquire()
     except Timeout:

@@ -152,3 +152,10 @@ def make_group(folder: Path, daughters: int = 1, schema: str = CUSTOMERS) -> Gro
     mother = Books(folder / "mother.db", "Holding", schema)
     return Group(folder, mother, [Books(folder / f"d{i}.db", f"Daughter{i}", schema)
                                   for i in range(1, daughters + 1)])
+
+
+def with_password(books: ServerBooks, user: str) -> Administration:
+    """A MariaDB administration as a user writes it: the password left to the keyring."""
+    return Administration(
+        books.name, f"odbc:Driver={{MariaDB Unicode}};Server=127.0.0.1;Port=3306;"
+                    f"Database={books.database_name};User={user};Password={{password}}")

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import contextlib
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -88,3 +90,22 @@ def desktop() -> Iterator[Desktop]:
     """An X server with a tray host, a session bus and a notification daemon (one per test
     session)."""
     yield from start_desktop()
+
+
+SECRET = "Zeer;geheim}1"
+"""A password with the characters an ODBC connection string treats specially."""
+
+
+@pytest.fixture
+def mariadb_user(mariadb: Server) -> Iterator[tuple[str, ServerBooks]]:
+    """A MariaDB user with a password, allowed into one database with the customers table."""
+    books = ServerBooks(mariadb, "Noord")
+    user = f"stamsync_u_{uuid.uuid4().hex[:8]}"
+    with contextlib.closing(mariadb.connect()) as conn:
+        conn.execute(f"CREATE USER '{user}'@'%' IDENTIFIED BY '{SECRET}'")
+        conn.execute(f"GRANT ALL ON {books.database_name}.* TO '{user}'@'%'")
+    try:
+        yield user, books
+    finally:
+        with contextlib.closing(mariadb.connect()) as conn:
+            conn.execute(f"DROP USER '{user}'@'%'")

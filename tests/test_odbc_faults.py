@@ -22,34 +22,9 @@ from keyrings.alt.file import PlaintextKeyring
 
 import engine
 from engine import Administration, Entity, secrets
-from tests.books import CUSTOMERS, Books, Group, ServerBooks, variant
-from tests.conftest import fill
+from tests.books import CUSTOMERS, Books, Group, ServerBooks, variant, with_password
+from tests.conftest import SECRET, fill
 from tests.servers import Server, unavailable
-
-SECRET = "Zeer;geheim}1"
-"""A password with the characters an ODBC connection string treats specially."""
-
-
-@pytest.fixture
-def mariadb_user(mariadb: Server) -> Iterator[tuple[str, ServerBooks]]:
-    """A MariaDB user with a password, allowed into one database with the customers table."""
-    books = ServerBooks(mariadb, "Noord")
-    user = f"stamsync_u_{uuid.uuid4().hex[:8]}"
-    with contextlib.closing(mariadb.connect()) as conn:
-        conn.execute(f"CREATE USER '{user}'@'%' IDENTIFIED BY '{SECRET}'")
-        conn.execute(f"GRANT ALL ON {books.database_name}.* TO '{user}'@'%'")
-    try:
-        yield user, books
-    finally:
-        with contextlib.closing(mariadb.connect()) as conn:
-            conn.execute(f"DROP USER '{user}'@'%'")
-
-
-def with_password(books: ServerBooks, user: str) -> Administration:
-    """The administration as a user writes it: the password left to the keyring."""
-    return Administration(
-        books.name, f"odbc:Driver={{MariaDB Unicode}};Server=127.0.0.1;Port=3306;"
-                    f"Database={books.database_name};User={user};Password={{password}}")
 
 
 def everything_said(report: engine.RunReport) -> str:

@@ -231,7 +231,7 @@ def cmd_settings(args: argparse.Namespace) -> int:
     path = find_config(args.config)
     state = state_path_for(path.resolve())
     state.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(state.with_name(state.name + ".settings.lock"), timeout=0)
+    lock = FileLock(state.with_name(state.name + ".settings.lock"), timeout=0, mode=0o600)
     try:
         lock.acquire()
     except Timeout:

@@ -21,7 +21,7 @@ log = logging.getLogger("stamsync")
 def instance_lock(config_path: Path) -> FileLock:
     """The lock that keeps a second tray or `run` off this config (held until released)."""
     state = load(config_path).spec.state_path
-    lock = FileLock(state.with_name(state.name + ".app.lock"), timeout=0)
+    lock = FileLock(state.with_name(state.name + ".app.lock"), timeout=0, mode=0o600)
     try:
         lock.acquire()
     except Timeout:
