@@ -29,8 +29,16 @@ from engine.model import (
     SelectWhere,
     SyncSpec,
 )
-from engine.report import Change, DaughterReport, EntityCounts, RecordFailure, RunReport
+from engine.report import (
+    Change,
+    DaughterReport,
+    EntityCounts,
+    ParkedRecord,
+    RecordFailure,
+    RunReport,
+)
 from engine.runner import Progress, utc_now
+from engine.state import parked_records
 from engine.storage import open_state, unwritable
 
 __all__ = [
@@ -46,6 +54,7 @@ __all__ = [
     "Key",
     "LockHeld",
     "MarkRemoved",
+    "ParkedRecord",
     "Policy",
     "Problem",
     "RecordFailure",
@@ -63,6 +72,7 @@ __all__ = [
     "locked",
     "odbc_data_sources",
     "odbc_drivers",
+    "parked",
     "show",
     "sync",
     "test_connection",
@@ -102,6 +112,16 @@ def history(spec: SyncSpec, limit: int = 20) -> list[RunReport]:
     with _state(spec.state_path) as state:
         _close_interrupted(spec, Journal(state))
         return Journal(state).history(limit)
+
+
+def parked(spec: SyncSpec) -> list[ParkedRecord]:
+    """The records parked in the daughters (rejected 3 runs in a row), until the mother
+    changes them."""
+    if not spec.state_path.exists():
+        return []
+    with _state(spec.state_path) as state:
+        return [ParkedRecord(daughter, entity, key, message)
+                for daughter, entity, key, message in parked_records(state)]
 
 
 def show(spec: SyncSpec, run_id: int) -> RunReport:

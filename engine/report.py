@@ -47,6 +47,22 @@ class RecordFailure:
                 "parked": self.parked}
 
 
+@dataclass(frozen=True)
+class ParkedRecord:
+    """A record a daughter rejected in 3 runs in a row: skipped there until the mother
+    changes it."""
+
+    daughter: str
+    entity: str
+    key: tuple[Any, ...]
+    message: str
+    """The database's last message about it."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"daughter": self.daughter, "entity": self.entity, "key": list(self.key),
+                "message": self.message}
+
+
 @dataclass
 class DaughterReport:
     name: str

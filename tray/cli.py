@@ -173,11 +173,17 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_history(args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise ConfigError(_("--limit must be 1 or more."))
-    runs = engine.history(_config(args).spec, args.limit)
+    spec = _config(args).spec
+    runs = engine.history(spec, args.limit)
+    parked = engine.parked(spec)
     if args.json:
-        _print_json({"runs": [r.to_dict() for r in runs]})
+        _print_json({"runs": [r.to_dict() for r in runs],
+                     "parked": [p.to_dict() for p in parked]})
     else:
         print(output.history_table(runs))
+        if parked:
+            print()
+            print(output.parked_list(parked))
     return 0
 
 

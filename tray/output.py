@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from engine import CheckReport, RunReport
+from engine import CheckReport, ParkedRecord, RunReport
 from engine.i18n import N_, _
 
 COUNT_COLUMNS = ("created", "updated", "unchanged", "conflicts", "failed", "skipped", "removed")
@@ -84,6 +84,16 @@ def history_table(runs: Sequence[RunReport]) -> str:
                      status(run.status), *[totals[c] for c in COUNT_COLUMNS]])
     return table([_("run"), _("started"), _("dry run"), _("status"), *_counts_headings()],
                  rows)
+
+
+def parked_list(parked: Sequence[ParkedRecord]) -> str:
+    """The parked records, each with the database's last message; empty: none."""
+    if not parked:
+        return ""
+    lines = [_("Parked records (rejected 3 runs in a row; tried again once the mother "
+               "changes them):")]
+    lines += [f"! {p.daughter}, {p.entity} {list(p.key)}: {p.message}" for p in parked]
+    return "\n".join(lines)
 
 
 def changes_list(report: RunReport) -> str:

@@ -10,11 +10,13 @@ from typing import Any
 import ttkbootstrap as ttk
 
 import engine
-from engine import ConfigError, RunReport
+from engine import ConfigError, ParkedRecord, RunReport
 from engine.i18n import N_, _, ngettext, number
 from settings.dialog.base import HEADING, PAD, Tab
 
 RUNS = 50
+SHOWN_PARKED = 5
+"""Parked records listed by name on the tab (the rest counted)."""
 STATUS = {"ok": N_("ok"), "attention": N_("needs attention"), "failed": N_("failed"),
           "running": N_("running")}
 
@@ -59,7 +61,7 @@ class HistoryTab(Tab):
         super().__init__(window)
         self.columnconfigure(0, weight=1)
         self.rowconfigure(1, weight=1)
-        self.rowconfigure(3, weight=1)
+        self.rowconfigure(4, weight=1)
         top = ttk.Frame(self)
         top.grid(row=0, column=0, sticky="ew", pady=(0, PAD))
         ttk.Label(top, text=_("Recent runs"), font=HEADING).pack(side="left")
@@ -76,8 +78,11 @@ class HistoryTab(Tab):
 
         self.changes_title = ttk.Label(self, text=_("Changes of the selected run"),
                                        font=HEADING)
-        self.changes_title.grid(row=2, column=0, sticky="w", pady=(PAD * 2, PAD))
-        self.changes = _scrolled(self, 3, columns=CHANGE_COLUMNS, selectmode="none", height=10)
+        self.parked = ttk.Label(self, text="", bootstyle="warning", justify="left",
+                                wraplength=900)
+        self.parked.grid(row=2, column=0, sticky="w", pady=(PAD, 0))
+        self.changes_title.grid(row=3, column=0, sticky="w", pady=(PAD * 2, PAD))
+        self.changes = _scrolled(self, 4, columns=CHANGE_COLUMNS, selectmode="none", height=10)
         self.reports: dict[str, RunReport] = {}
         self.load()
 
@@ -94,6 +99,26 @@ class HistoryTab(Tab):
             return
         self.status.configure(text="", bootstyle="secondary")
         self.window.tasks.run(lambda: engine.history(spec, RUNS), self._loaded, self._failed)
+        self.window.tasks.run(lambda: engine.parked(spec), self._parked, self._failed)
+
+    def _parked(self, parked: list[ParkedRecord]) -> None:
+        """The records parked in the daughters, each with the database's last message."""
+        if not parked:
+            self.parked.configure(text="")
+            self.parked.grid_remove()
+            return
+        lines = [ngettext(
+            "{n} record is parked: a daughter rejected it 3 runs in a row; it is tried again "
+            "once the mother changes it.",
+            "{n} records are parked: a daughter rejected each 3 runs in a row; each is tried "
+            "again once the mother changes it.", len(parked)).format(n=number(len(parked)))]
+        lines += [f"{p.daughter}, {p.entity} {list(p.key)}: {p.message}"
+                  for p in parked[:SHOWN_PARKED]]
+        if len(parked) > SHOWN_PARKED:
+            lines.append(_("... and {n} more (stamsync history lists them all)").format(
+                n=number(len(parked) - SHOWN_PARKED)))
+        self.parked.configure(text="\n".join(lines))
+        self.parked.grid()
 
     def _loaded(self, runs: list[RunReport]) -> None:
         self.runs.delete(*self.runs.get_children())
