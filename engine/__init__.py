@@ -3,6 +3,7 @@ settings dialog use only what this module exports."""
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -12,6 +13,7 @@ from typing import TypeVar
 from filelock import FileLock, Timeout
 
 from engine import runner
+from engine import undo as undoing
 from engine.browse import Browser, Records, browse, odbc_data_sources, odbc_drivers, test_connection
 from engine.checks import CheckReport, Problem, check
 from engine.errors import ConfigError, DatabaseError, LockHeld, StamsyncError
@@ -40,6 +42,7 @@ from engine.report import (
 from engine.runner import Progress, utc_now
 from engine.state import parked_records
 from engine.storage import open_state, unwritable
+from engine.undo import UndoReport
 
 __all__ = [
     "Administration",
@@ -66,6 +69,7 @@ __all__ = [
     "Selection",
     "StamsyncError",
     "SyncSpec",
+    "UndoReport",
     "browse",
     "check",
     "history",
@@ -76,6 +80,7 @@ __all__ = [
     "show",
     "sync",
     "test_connection",
+    "undo",
 ]
 
 
@@ -112,6 +117,38 @@ def history(spec: SyncSpec, limit: int = 20) -> list[RunReport]:
     with _state(spec.state_path) as state:
         _close_interrupted(spec, Journal(state))
         return Journal(state).history(limit)
+
+
+def undo(spec: SyncSpec, run_id: int, *, delete_created: bool = False,
+         dry_run: bool = False) -> UndoReport:
+    """Put back what run `run_id` wrote where nobody changed it since (see `engine.undo`);
+    the undo is a run of its own. ConfigError for an unknown run or a dry run, LockHeld when
+    a sync runs, DatabaseError when the mother cannot be reached."""
+    with locked(spec.state_path), _state(spec.state_path) as state:
+        journal = Journal(state)
+        report = RunReport(run_id=0, started_at=utc_now(), dry_run=dry_run, undo_of=run_id)
+        try:
+            journal.close_interrupted()
+            journal.run(run_id)  # an unknown run: nothing recorded
+            report.run_id = journal.start(report)
+        except sqlite3.Error as error:
+            raise unwritable(spec.state_path, error) from error
+        result = UndoReport(report, run_id)
+        try:
+            result = undoing.undo(spec, state, journal, report, run_id, delete_created)
+        except sqlite3.Error as error:
+            report.error = str(unwritable(spec.state_path, error))
+        except StamsyncError as error:
+            report.error = str(error)
+            if isinstance(error, ConfigError):
+                _finish(journal, report)
+                raise
+        finally:
+            with contextlib.suppress(sqlite3.Error):  # a broken store is in the error
+                state.execute("UPDATE journal SET status = 'unconfirmed' "
+                              "WHERE run_id = ? AND status = 'pending'", (report.run_id,))
+        _finish(journal, report)
+        return result
 
 
 def parked(spec: SyncSpec) -> list[ParkedRecord]:

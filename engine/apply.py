@@ -48,10 +48,11 @@ def write_chunk(db: Database, layout: DaughterLayout, columns: tuple[str, ...],
             db.rollback()
             db.begin()
             for key, row in zip(creates.keys, creates.rows, strict=True):
-                _isolated(db, result, key,
-                          functools.partial(db.insert, layout.table, insert, [row]))
+                isolated(db, result.rejected, key,
+                         functools.partial(db.insert, layout.table, insert, [row]))
             for plan in plans:
-                _isolated(db, result, plan.key, functools.partial(_write, db, layout, [plan]))
+                isolated(db, result.rejected, plan.key,
+                         functools.partial(_write, db, layout, [plan]))
     except DatabaseError as error:
         db.rollback()
         raise RolledBack(error.message, administration=error.administration) from error
@@ -62,8 +63,10 @@ def write_chunk(db: Database, layout: DaughterLayout, columns: tuple[str, ...],
     return result
 
 
-def _isolated(db: Database, result: Applied, key: Key, write: Callable[[], None]) -> None:
-    """One record's write in a savepoint: a record error rolls back that record only."""
+def isolated(db: Database, rejected: dict[Key, str], key: Key,
+             write: Callable[[], None]) -> None:
+    """One record's write in a savepoint: a record error rolls back that record only (and
+    is kept in `rejected` with the database's message)."""
     db.savepoint()
     try:
         write()
@@ -71,7 +74,7 @@ def _isolated(db: Database, result: Applied, key: Key, write: Callable[[], None]
         if not db.is_record_error(error):
             raise
         db.rollback_savepoint()
-        result.rejected[key] = str(error)
+        rejected[key] = str(error)
     else:
         db.release_savepoint()
 

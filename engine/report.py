@@ -10,7 +10,8 @@ from typing import Any, Literal
 
 Status = Literal["ok", "attention", "failed", "running"]
 """ok | attention | failed; `running` only in the history, for a run still under way."""
-Action = Literal["create", "update", "remove"]
+Action = Literal["create", "update", "remove", "delete"]
+"""delete: only `undo --delete-created` deletes a record."""
 
 
 @dataclass
@@ -135,6 +136,8 @@ class RunReport:
     error: str | None = None
     daughters: list[DaughterReport] = field(default_factory=list)
     changes: list[Change] | None = None
+    undo_of: int | None = None
+    """The run this one undid (`stamsync undo`), if it was an undo."""
 
     def settle(self) -> None:
         """ok: nothing failed and no conflict left open; attention: something needs a person;
@@ -162,6 +165,8 @@ class RunReport:
             "error": self.error,
             "daughters": [d.to_dict() for d in self.daughters],
         }
+        if self.undo_of is not None:
+            data["undo_of"] = self.undo_of
         if with_changes:
             data["changes"] = [c.to_dict() for c in self.changes or []]
         return data
@@ -172,6 +177,7 @@ class RunReport:
             run_id=data["run_id"], started_at=data["started_at"],
             finished_at=data.get("finished_at"), dry_run=data.get("dry_run", False),
             status=data.get("status", "ok"), error=data.get("error"),
+            undo_of=data.get("undo_of"),
         )
         for d in data.get("daughters", []):
             daughter = DaughterReport(name=d["name"], status=d["status"], error=d.get("error"))

@@ -354,11 +354,13 @@ class EntitySync:
 def _holds(db: Database, layout: DaughterLayout, change: Written) -> bool:
     """Whether the daughter holds what this journalled change wrote. KeyError or
     ValueError when the change no longer fits the layout (the config changed)."""
-    key, _, columns, _, after, _ = change
+    key, action, columns, _, after, _ = change
     values = unpack(after) if isinstance(after, bytes) else after
     if len(key) != len(layout.key):
         raise ValueError("the key changed since")
     row = db.fetch_row(layout.table, layout.spell(columns), layout.key, key)
+    if action == "delete":  # `undo --delete-created`: held when the record is gone
+        return row is None
     return row is not None and all(map(same, row, values))
 
 

@@ -66,6 +66,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_id", type=int, metavar="RUN_ID")
     p.add_argument("--json", action="store_true", help=json_help)
 
+    p = sub.add_parser("undo", parents=[common],
+                       help=_("put back what a run wrote, where nobody changed it since"))
+    p.add_argument("run_id", type=int, metavar="RUN_ID")
+    p.add_argument("--delete-created", action="store_true",
+                   help=_("also delete the records the run created, if unchanged since"))
+    p.add_argument("--dry-run", action="store_true",
+                   help=_("show what would be put back; write nothing"))
+    p.add_argument("--json", action="store_true", help=json_help)
+
     sub.add_parser("tray", parents=[common],
                    help=_("the tray icon: syncs on the schedule, Sync now and Pause in its "
                           "menu (the default command)"))
@@ -187,6 +196,17 @@ def cmd_history(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_undo(args: argparse.Namespace) -> int:
+    config = _config(args)
+    result = engine.undo(config.spec, args.run_id, delete_created=args.delete_created,
+                         dry_run=args.dry_run)
+    if args.json:
+        _print_json(result.to_dict())
+    else:
+        print(output.undo_summary(result))
+    return result.exit_code
+
+
 def cmd_show(args: argparse.Namespace) -> int:
     config = _config(args)
     report = engine.show(config.spec, args.run_id)
@@ -290,7 +310,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "sync": cmd_sync, "check": cmd_check, "history": cmd_history, "show": cmd_show, "run": cmd_run,
-    "tray": cmd_tray, "settings": cmd_settings, "autostart": cmd_autostart, "demo": cmd_demo,
+    "undo": cmd_undo, "tray": cmd_tray, "settings": cmd_settings, "autostart": cmd_autostart,
+    "demo": cmd_demo,
 }
 
 

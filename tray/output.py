@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from engine import CheckReport, ParkedRecord, RunReport
+from engine import CheckReport, ParkedRecord, RunReport, UndoReport
 from engine.i18n import N_, _
 
 COUNT_COLUMNS = ("created", "updated", "unchanged", "conflicts", "failed", "skipped", "removed")
@@ -80,10 +80,60 @@ def history_table(runs: Sequence[RunReport]) -> str:
             for counts in daughter.entities.values():
                 for c, v in counts.to_dict().items():
                     totals[c] += v
+        said = status(run.status) + ("  " + _("(undo of run {run})").format(run=run.undo_of)
+                                     if run.undo_of is not None else "")
         rows.append([run.run_id, run.started_at, _("yes") if run.dry_run else "",
-                     status(run.status), *[totals[c] for c in COUNT_COLUMNS]])
+                     said, *[totals[c] for c in COUNT_COLUMNS]])
     return table([_("run"), _("started"), _("dry run"), _("status"), *_counts_headings()],
                  rows)
+
+
+def undo_summary(result: UndoReport) -> str:
+    """What `stamsync undo` put back, what it left and why, and what is left to do."""
+    run = result.run
+    head = (_("Undo of run {undone}, as a dry run (run {run}): nothing was written.")
+            if run.dry_run else _("Undo of run {undone}, recorded as run {run}."))
+    lines = [head.format(undone=result.undone, run=run.run_id)]
+    if run.error:
+        lines += [f"! {line}" for line in run.error.splitlines()]
+    for daughter in run.daughters:
+        if daughter.error:
+            lines.append(f"! {daughter.name}: {daughter.error}")
+    if result.restored:
+        lines.append(_("Put back:") if not run.dry_run else _("Would put back:"))
+        for change in result.restored:
+            values = ", ".join(f"{name} {now!r} -> {back!r}"
+                               for name, (now, back) in change.fields.items())
+            lines.append(f"  {change.daughter}, {change.entity} {list(change.key)}: {values}")
+    if result.changed_since:
+        lines.append(_("Left as they are (changed since run {run}):").format(run=result.undone))
+        for left in result.changed_since:
+            where = f"  {left.daughter}, {left.entity} {list(left.key)}"
+            lines.append(where + ": " + (
+                _("the record is gone") if left.field is None else
+                _("{field} is now {now!r} (run {run} wrote {wrote!r})").format(
+                    field=left.field, now=left.now, wrote=left.wrote, run=result.undone)))
+    if result.deleted:
+        lines.append(_("Deleted (created by run {run}, unchanged since):").format(
+            run=result.undone) if not run.dry_run else _("Would delete:"))
+        lines += [f"  {c.daughter}, {c.entity} {list(c.key)}" for c in result.deleted]
+    if result.created:
+        lines.append(_("Created by run {run} and left in place (--delete-created deletes "
+                       "those unchanged since):").format(run=result.undone))
+        lines += [f"  {c.daughter}, {c.entity} {list(c.key)}"
+                  + ("  " + _("(changed since)") if c.now else "") for c in result.created]
+    if result.deleted or result.created:
+        lines.append(_("A record the mother still selects is created again at the next sync."))
+    for change, message in result.rejected:
+        lines.append(f"! {change.daughter}, {change.entity} {list(change.key)}: {message}")
+    if result.not_undone:
+        lines.append(_("Not undone (the run stopped before the daughter confirmed them, or "
+                       "the daughter or entity could not be reached):"))
+        lines += [f"  {c.daughter}, {c.entity} {list(c.key)}" for c in result.not_undone]
+    if len(lines) == 1:
+        lines.append(_("Run {run} wrote nothing that can be put back.").format(
+            run=result.undone))
+    return "\n".join(lines)
 
 
 def parked_list(parked: Sequence[ParkedRecord]) -> str:
@@ -117,7 +167,8 @@ def changes_list(report: RunReport) -> str:
     return _("This run would write nothing.") if report.dry_run else _("This run wrote nothing.")
 
 
-ACTIONS = {"create": N_("create"), "update": N_("update"), "remove": N_("remove")}
+ACTIONS = {"create": N_("create"), "update": N_("update"), "remove": N_("remove"),
+           "delete": N_("delete")}
 """What a change did, in words."""
 
 

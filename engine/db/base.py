@@ -111,6 +111,10 @@ class Database(Protocol):
         """rows: the new values of `columns` followed by the key values."""
         ...
 
+    def delete(self, table: str, key: Sequence[str], rows: Sequence[Row]) -> None:
+        """Delete the rows with these keys (`stamsync undo --delete-created` only)."""
+        ...
+
     def is_record_error(self, error: Exception) -> bool:
         """True when the database rejected a row (constraint, type, length), not the connection."""
         ...

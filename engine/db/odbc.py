@@ -684,6 +684,12 @@ class OdbcDatabase:
             rows = [row[:width] + tuple(row[width + i] for i in take) for row in rows]
         self._write(sql, rows)
 
+    def delete(self, table: str, key: Sequence[str], rows: Sequence[Row]) -> None:
+        match, take = self._match(table, key)
+        sql = f"DELETE FROM {self._describe(table).quoted} WHERE {match}"
+        rows = self._bindable(table, key, rows)
+        self._write(sql, [tuple(row[i] for i in take) for row in rows])
+
     def _bindable(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> Sequence[Row]:
         """Datetimes and times for the table's timestamp and time columns as ISO text, where
         the dialect says the driver would bind them with fewer fractional digits (pyodbc

@@ -243,6 +243,10 @@ class SQLiteDatabase:
         match = " AND ".join(f"{quote_identifier(k)} = ?" for k in key)
         self._write(f"UPDATE {_table(table)} SET {sets} WHERE {match}", rows)
 
+    def delete(self, table: str, key: Sequence[str], rows: Sequence[Row]) -> None:
+        match = " AND ".join(f"{quote_identifier(k)} = ?" for k in key)
+        self._write(f"DELETE FROM {_table(table)} WHERE {match}", rows)
+
     def is_record_error(self, error: Exception) -> bool:
         return isinstance(error, (sqlite3.IntegrityError, sqlite3.DataError)) or (
             isinstance(error, sqlite3.OperationalError) and "too big" in str(error)

@@ -129,6 +129,8 @@ class HistoryTab(Tab):
             status = _(STATUS.get(report.status, report.status))
             if report.dry_run:
                 status += " " + _("(preview)")
+            if report.undo_of is not None:
+                status += " " + _("(undo of run {run})").format(run=report.undo_of)
             self.runs.insert("", "end", iid=iid, values=(
                 report.run_id, local(report.started_at), status, counts(report)))
         done = [r for r in runs if not r.dry_run and r.status != "running"]

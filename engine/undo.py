@@ -1,0 +1,305 @@
+"""`stamsync undo RUN`: put back what a run wrote, from the journal (DESIGN section 4).
+
+Field by field: where a daughter still holds the value the run wrote, the value from
+before the run is written back; where someone changed the field since, it is left as it is
+and reported. Records the run created are listed; with `delete_created` those still exactly
+as the run created them are deleted (a deleted record comes back at the next sync while the
+mother still selects it). Changes the run journalled but could not confirm (it was stopped)
+are reported, not undone.
+
+An undo is a run of its own: it takes the sync lock, gets a run id and a history entry
+(`undo_of`), and journals what it writes with the same durability as a sync (journalled
+before the daughter commits, confirmed after), so `show` lists it and it can be undone in
+turn. A value put back becomes the agreed base for that daughter, as after `daughter-wins`:
+the next sync leaves it until the mother changes the field, instead of writing the mother's
+value straight back.
+"""
+
+from __future__ import annotations
+
+import functools
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from engine.apply import isolated
+from engine.db import Database, connect
+from engine.db.values import same
+from engine.errors import ConfigError, DatabaseError
+from engine.i18n import N_, _
+from engine.journal import NO_CREATES, Journal, Written
+from engine.layout import DaughterLayout, daughter_layout, mother_layout
+from engine.model import Administration, Entity, Key, SyncSpec
+from engine.report import Change, DaughterReport, RunReport
+from engine.state import BaseStore, Page, decode, encode
+
+CHUNK = 1000
+"""Records written back per daughter transaction."""
+
+
+@dataclass(frozen=True)
+class Left:
+    """A field the undo left as it is: changed since the run (or the record is gone)."""
+
+    daughter: str
+    entity: str
+    key: Key
+    field: str | None
+    """None: the whole record (gone, or a create)."""
+    now: Any
+    wrote: Any
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"daughter": self.daughter, "entity": self.entity, "key": list(self.key),
+                "field": self.field, "now": _text(self.now), "wrote": _text(self.wrote)}
+
+
+@dataclass
+class UndoReport:
+    """What `undo` did to one run: its own run (in the history), what it put back, what it
+    left and why, the records the run had created, and what it could not undo."""
+
+    run: RunReport
+    undone: int
+    restored: list[Change] = field(default_factory=list)
+    changed_since: list[Left] = field(default_factory=list)
+    created: list[Left] = field(default_factory=list)
+    """Records the run created and the undo left in place (changed since: `now` says so)."""
+    deleted: list[Change] = field(default_factory=list)
+    not_undone: list[Change] = field(default_factory=list)
+    rejected: list[tuple[Change, str]] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return not (self.changed_since or self.not_undone or self.rejected
+                    or self.run.status == "failed")
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.complete else 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "undo_of": self.undone, "run": self.run.to_dict(),
+            "restored": [c.to_dict() for c in self.restored],
+            "changed_since": [c.to_dict() for c in self.changed_since],
+            "created_left": [c.to_dict() for c in self.created],
+            "deleted": [c.to_dict() for c in self.deleted],
+            "not_undone": [c.to_dict() for c in self.not_undone],
+            "rejected": [dict(c.to_dict(), message=m) for c, m in self.rejected],
+        }
+
+
+def _text(value: Any) -> Any:
+    return value if value is None or isinstance(value, (bool, int, float, str)) else str(value)
+
+
+@dataclass
+class _Plan:
+    """The writes for one daughter and entity."""
+
+    restore: list[Change] = field(default_factory=list)
+    delete: list[Change] = field(default_factory=list)
+
+
+def undo(spec: SyncSpec, state: sqlite3.Connection, journal: Journal, report: RunReport,
+         run_id: int, delete_created: bool) -> UndoReport:
+    """Undo run `run_id` into `report` (the caller holds the lock and recorded the run)."""
+    target = journal.run(run_id)
+    if target.dry_run:
+        raise ConfigError(_("Run {run} was a dry run: it wrote nothing, so there is nothing "
+                            "to undo.").format(run=run_id), title=N_("Nothing to undo"))
+    result = UndoReport(report, run_id)
+    groups: dict[tuple[str, str], list[Change]] = {}
+    for change in target.changes or []:
+        if change.status != "confirmed" or change.action == "delete":
+            result.not_undone.append(change)
+        else:
+            groups.setdefault((change.daughter, change.entity), []).append(change)
+    admins = {a.name: a for a in spec.daughters}
+    entities = {e.name: e for e in spec.entities}
+    for (daughter, entity), changes in groups.items():
+        if daughter not in admins or entity not in entities:
+            result.not_undone.extend(changes)
+            _daughter(report, daughter).error = _(
+                "'{daughter}' or '{entity}' is no longer in the config: its changes were not "
+                "undone.").format(daughter=daughter, entity=entity)
+    mother = connect(spec.mother)
+    try:
+        for name in dict.fromkeys(d for d, e in groups if d in admins):
+            wanted = [(entities[e], changes) for (d, e), changes in groups.items()
+                      if d == name and e in entities]
+            _undo_daughter(spec, mother, admins[name], wanted, journal, state, result,
+                           delete_created)
+    finally:
+        mother.close()
+    return result
+
+
+def _daughter(report: RunReport, name: str) -> DaughterReport:
+    for daughter in report.daughters:
+        if daughter.name == name:
+            return daughter
+    daughter = DaughterReport(name)
+    report.daughters.append(daughter)
+    return daughter
+
+
+def _undo_daughter(spec: SyncSpec, mother: Database, admin: Administration,
+                   wanted: list[tuple[Entity, list[Change]]], journal: Journal,
+                   state: sqlite3.Connection, result: UndoReport,
+                   delete_created: bool) -> None:
+    part = _daughter(result.run, admin.name)
+    try:
+        db = connect(admin)
+    except DatabaseError as error:
+        part.status, part.error = "failed", str(error)
+        result.not_undone.extend(c for _, changes in wanted for c in changes)
+        return
+    try:
+        for entity, changes in wanted:
+            try:
+                layout = daughter_layout(db, admin, mother_layout(mother, entity), spec.policy)
+                plan = _plan(db, layout, changes, result, delete_created)
+                for start in range(0, max(len(plan.restore), len(plan.delete)), CHUNK):
+                    chunk = _Plan(plan.restore[start:start + CHUNK],
+                                  plan.delete[start:start + CHUNK])
+                    _write(db, layout, entity, admin.name, chunk, journal, state, result)
+            except DatabaseError as error:
+                part.status, part.error = "attention", str(error)
+                result.not_undone.extend(c for c in changes if c not in result.restored)
+    finally:
+        db.close()
+
+
+def _plan(db: Database, layout: DaughterLayout, changes: list[Change], result: UndoReport,
+          delete_created: bool) -> _Plan:
+    """What to write back: per change, the fields the daughter still holds as the run wrote
+    them (read now, record by record); the rest is reported."""
+    plan = _Plan()
+    for change in changes:
+        columns = tuple(change.fields)
+        row = db.fetch_row(layout.table, layout.spell(columns), layout.key, change.key)
+        if change.action == "create":
+            wrote = [after for _before, after in change.fields.values()]
+            unchanged = row is not None and all(map(same, row, wrote))
+            if delete_created and unchanged:
+                plan.delete.append(change)
+            else:
+                result.created.append(Left(change.daughter, change.entity, change.key, None,
+                                           None if unchanged or row is None else "changed",
+                                           None))
+            continue
+        if row is None:
+            result.changed_since.append(Left(change.daughter, change.entity, change.key,
+                                             None, None, "record"))
+            continue
+        back: dict[str, tuple[Any, Any]] = {}
+        for name, now in zip(columns, row, strict=True):
+            before, after = change.fields[name]
+            if same(now, after):
+                back[name] = (now, before)
+            else:
+                result.changed_since.append(Left(change.daughter, change.entity, change.key,
+                                                 name, now, after))
+        if back:
+            plan.restore.append(replace(change, fields=back, conflict=()))
+    return plan
+
+
+def _write(db: Database, layout: DaughterLayout, entity: Entity, daughter: str, plan: _Plan,
+           journal: Journal, state: sqlite3.Connection, result: UndoReport) -> None:
+    """Journal the chunk, write it in one daughter transaction (a rejected record alone
+    rolled back), confirm it, and make what was put back the agreed base."""
+    run = result.run
+    written: list[Written] = [
+        (c.key, "update", tuple(c.fields), tuple(b for b, _a in c.fields.values()),
+         tuple(a for _b, a in c.fields.values()), ()) for c in plan.restore]
+    written += [(c.key, "delete", tuple(c.fields), tuple(a for _b, a in c.fields.values()),
+                 (None,) * len(c.fields), ()) for c in plan.delete]
+    if not written:
+        return
+    dry = run.dry_run
+    journal_id = _in_transaction(state, lambda: journal.add_pending(
+        run.run_id, daughter, entity.name, written, NO_CREATES,
+        status="planned" if dry else "pending"))
+    rejected: dict[Key, str] = {}
+    if not dry:
+        db.begin()
+        try:
+            for change in plan.restore:
+                names = tuple(change.fields)
+                row = (*(a for _b, a in change.fields.values()), *change.key)
+                isolated(db, rejected, change.key, functools.partial(
+                    db.update, layout.table, layout.spell(names), layout.key, [row]))
+            for change in plan.delete:
+                isolated(db, rejected, change.key, functools.partial(
+                    db.delete, layout.table, layout.key, [change.key]))
+        except BaseException:
+            db.rollback()
+            _in_transaction(state, lambda: journal.forget([journal_id]))
+            raise
+        db.commit()
+    counts = _daughter(run, daughter).counts(entity.name)
+    for change in plan.restore:
+        if change.key in rejected:
+            result.rejected.append((change, rejected[change.key]))
+        else:
+            result.restored.append(change)
+            counts.updated += 1
+    for change in plan.delete:
+        if change.key in rejected:
+            result.rejected.append((change, rejected[change.key]))
+        else:
+            result.deleted.append(change)
+    counts.failed += len(rejected)
+    if dry:
+        return
+
+    def confirm() -> None:
+        journal.confirm(journal_id, written, NO_CREATES, set(rejected))
+        _agree(journal, daughter, entity.name, layout,
+               [c for c in plan.restore if c.key not in rejected])
+    _in_transaction(state, confirm)
+
+
+def _agree(journal: Journal, daughter: str, entity: str, layout: DaughterLayout,
+           restored: list[Change]) -> None:
+    """A value put back is the daughter's agreed base (the mother's stays), so the next
+    sync neither reports a conflict nor writes the mother's value back over it."""
+    if not restored:
+        return
+    fields = layout.rules.fields
+    at = {name: i for i, name in enumerate(fields)}
+    marker = layout.rules.marker.column if layout.rules.marker else None
+    wanted = {c.key: c for c in restored}
+    bases = BaseStore(journal.packs, daughter, entity, fields)
+    entries = []
+    for keys, page in bases.pages():
+        for key, entry in zip(keys, page, strict=True):
+            change = wanted.get(key)
+            if change is None:
+                continue
+            base = decode(entry, fields)
+            for name, (_now, back) in change.fields.items():
+                if name in at:
+                    base.daughter[at[name]] = back
+                if name == marker:
+                    base.removed = False
+            entries.append(encode(key, fields, base))
+    if entries:
+        bases.save(Page.of(sorted(entries, key=lambda e: e[0])))
+
+
+def _in_transaction(state: sqlite3.Connection, work: Callable[[], Any]) -> Any:
+    state.execute("BEGIN")
+    try:
+        done = work()
+    except BaseException:
+        if state.in_transaction:
+            state.execute("ROLLBACK")
+        raise
+    state.execute("COMMIT")
+    return done
+
