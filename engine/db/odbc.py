@@ -151,8 +151,9 @@ def driver_message(error: Exception, secret: str | None = None) -> str:
     text = _CALL.sub("", text).strip()
     while (tag := _TAG.match(text)) is not None:  # [08001] [ma-3.1.15][10.11.19-MariaDB-..]
         text = text[tag.end():]
-    text = re.sub(r";?\s*\n\s*Error while executing the query$", "", text)
-    text = " ".join(text.split())
+    text = re.sub(r";?\s*Error while (executing the query|preparing parameters)$", "",
+                  text.strip())
+    text = " ".join(text.split()).rstrip(".")  # the messages built on it add their own
     if secret:
         text = text.replace(secret, "***")
     return text

@@ -203,6 +203,7 @@ def test_a_daughter_server_that_stops_mid_run_fails_alone_and_the_next_run_catch
     status, error = status_of(cut, "Zuid")
     assert status == "attention", error
     assert "Administration 'Zuid'" in error and "run the sync again" in error, error
+    assert ".." not in error and "preparing parameters" not in error, error  # one sentence each
 
     # Nothing half-written: each record as before the run or as the mother has it now.
     assert_no_duplicates(stopped)
@@ -229,6 +230,7 @@ def test_a_daughter_server_that_stops_mid_run_fails_alone_and_the_next_run_catch
     assert status == "failed", error
     assert "Administration 'Zuid': cannot connect" in error, error
     assert "Check that the server is running" in error, error
+    assert ".." not in error and "preparing parameters" not in error, error
     assert down.status == "attention"
     for books in others:
         assert counts(down, books.name)["unchanged"] == 2 * RECORDS
