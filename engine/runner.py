@@ -30,7 +30,17 @@ from engine.model import Administration, Entity, Key, SelectKeys, SelectWhere, S
 from engine.ordered import OrderedStream, ensure_rising, keyed, row_keys
 from engine.plan import Creates, RecordPlan, plan_existing, plan_leave
 from engine.report import Action, DaughterReport, EntityCounts, RecordFailure, RunReport
-from engine.state import MISSING, BaseStore, Entry, FailureStore, Page, encode, entry_key
+from engine.state import (
+    MISSING,
+    Base,
+    BaseStore,
+    Entry,
+    FailureStore,
+    Page,
+    decode,
+    encode,
+    entry_key,
+)
 from engine.storage import Packs, pack, unpack, unwritable
 
 PAGE = 5000
@@ -364,6 +374,41 @@ def _holds(db: Database, layout: DaughterLayout, change: Written) -> bool:
     return row is not None and all(map(same, row, values))
 
 
+def _agreed(bases: BaseStore, held: list[Written]) -> None:
+    """The bases of the changes a killed run wrote and the daughter holds (it committed
+    them; the process died before the state store said so): what was written is what both
+    sides agree on, as if the run had confirmed them itself. Without this the next run would
+    take the mother's next change of such a field for a conflict (and daughter-wins would
+    keep the old value)."""
+    fields = bases.fields
+    wanted: dict[Key, tuple[str, dict[str, Any]]] = {}
+    for key, action, columns, _before, after, _conflicts in held:
+        values = unpack(after) if isinstance(after, bytes) else after
+        wanted[key] = (action, dict(zip(columns, values, strict=True)))
+    if not wanted:
+        return
+    found: dict[Key, Entry] = {}
+    for keys, page in bases.pages():
+        for key, entry in zip(keys, page, strict=True):
+            if key in wanted:
+                found[key] = entry
+    entries = []
+    for key, (done, values) in wanted.items():
+        if done == "delete":  # an undo deleted it: the next run creates it anew
+            continue
+        stored = found.get(key)
+        base = decode(stored, fields) if stored is not None else Base(
+            [MISSING] * len(fields), [MISSING] * len(fields), False)
+        for i, name in enumerate(fields):
+            if name in values:
+                base.mother[i] = base.daughter[i] = values[name]
+        if done == "remove":
+            base.removed = True
+        entries.append(encode(key, fields, base))
+    if entries:
+        bases.save(Page.of(sorted(entries, key=entry_key)))
+
+
 _BLOB = operator.itemgetter(1)
 _EXTRA = operator.itemgetter(2)
 _ACTIONS: dict[str, Action] = {"created": "create", "updated": "update", "removed": "remove"}
@@ -467,8 +512,11 @@ class Run:
                 held = [change for change in changes if _holds(db, layout, change)]
             except (KeyError, ValueError, DatabaseError):
                 continue
-            self.in_state_transaction(functools.partial(self.journal.settle, journal_id,
-                                                        held))
+
+            def settle(journal_id: int = journal_id, held: list[Written] = held) -> None:
+                self.journal.settle(journal_id, held)
+                _agreed(BaseStore(self.packs, daughter, entity, layout.rules.fields), held)
+            self.in_state_transaction(settle)
 
     def defer(self, work: Callable[[], None]) -> None:
         """State work that may wait for the next state transaction (fewer durable commits)."""
