@@ -46,9 +46,16 @@ class Server:
     def connect(self, database: str | None = None) -> Any:
         import pyodbc
 
-        options = ";BoolsAsChar=0" if self.name == "PostgreSQL" else ""  # as stamsync does
-        return pyodbc.connect(self.database_string(database or self.maintenance) + options,
+        mariadb = self.name == "MariaDB"
+        options = (";BoolsAsChar=0" if self.name == "PostgreSQL" else  # as stamsync does
+                   ";CHARSET=utf8mb4" if mariadb else "")
+        conn = pyodbc.connect(self.database_string(database or self.maintenance) + options,
                               autocommit=True, timeout=5)
+        if mariadb:  # as stamsync does: its driver mangles some text as UTF-16
+            for sql_type in (pyodbc.SQL_CHAR, pyodbc.SQL_WCHAR):
+                conn.setdecoding(sql_type, encoding="utf-8")
+            conn.setencoding(encoding="utf-8")
+        return conn
 
     def answering(self) -> bool:
         try:

@@ -47,6 +47,7 @@ DRIVER_OPTIONS = {
         "CONN_TIMEOUT": "{login}",  # connecting, and the server's greeting
         "READ_TIMEOUT": "{read}",  # a server that stops answering (a statement ends first)
         "WRITE_TIMEOUT": "{read}",
+        "CHARSET": "utf8mb4",  # text travels as UTF-8 (see UTF8_FAMILIES)
     },
     "sqlite": {
         "BigInt": "1",  # integers of 2**31 and more read whole, not cut to 32 bits
@@ -54,6 +55,12 @@ DRIVER_OPTIONS = {
 }
 """Connection options stamsync adds for a driver family, unless the connection string sets
 them itself; {login} and {read} are seconds."""
+
+UTF8_FAMILIES = frozenset({"mariadb"})
+"""Drivers that get text as UTF-8 rather than pyodbc's default UTF-16: MariaDB
+Connector/ODBC (3.1) stores a string with a character whose UTF-16 low byte is 0xD8-0xDB
+(Ø, Ù, Ú, Û, ...) followed by another with a NUL appended, and reads one back a character
+short."""
 
 SORTED_READ_ROWS = 50_000
 """Rows per read where the database sorts the whole table for each page (a text key under a
@@ -255,6 +262,10 @@ class OdbcDatabase:
             self.conn.close()
             self.conn = self._connect(pyodbc, with_options(connection, actual, seconds), actual,
                                       login_timeout, secret)
+        if actual in UTF8_FAMILIES:
+            for sql_type in (pyodbc.SQL_CHAR, pyodbc.SQL_WCHAR):
+                self.conn.setdecoding(sql_type, encoding="utf-8")
+            self.conn.setencoding(encoding="utf-8")
         try:
             self._prepare_session(pyodbc, query_timeout)
         except BaseException:
