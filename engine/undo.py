@@ -10,9 +10,10 @@ are reported, not undone.
 An undo is a run of its own: it takes the sync lock, gets a run id and a history entry
 (`undo_of`), and journals what it writes with the same durability as a sync (journalled
 before the daughter commits, confirmed after), so `show` lists it and it can be undone in
-turn. A value put back becomes the agreed base for that daughter, as after `daughter-wins`:
-the next sync leaves it until the mother changes the field, instead of writing the mother's
-value straight back.
+turn. The bases stay as the run left them: to the next sync a value put back is what a
+person's edit in the daughter would be, and the policy decides (mother-wins writes the
+mother's value again, daughter-wins keeps it, skip reports it). So under mother-wins an undo
+lasts only if the mother is put right too.
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ from engine.journal import NO_CREATES, Journal, Written
 from engine.layout import DaughterLayout, daughter_layout, mother_layout
 from engine.model import Administration, Entity, Key, SyncSpec
 from engine.report import Change, DaughterReport, RunReport
-from engine.state import BaseStore, Page, decode, encode
 
 CHUNK = 1000
 """Records written back per daughter transaction."""
@@ -211,7 +211,7 @@ def _plan(db: Database, layout: DaughterLayout, changes: list[Change], result: U
 def _write(db: Database, layout: DaughterLayout, entity: Entity, daughter: str, plan: _Plan,
            journal: Journal, state: sqlite3.Connection, result: UndoReport) -> None:
     """Journal the chunk, write it in one daughter transaction (a rejected record alone
-    rolled back), confirm it, and make what was put back the agreed base."""
+    rolled back), and confirm it."""
     run = result.run
     written: list[Written] = [
         (c.key, "update", tuple(c.fields), tuple(b for b, _a in c.fields.values()),
@@ -257,39 +257,8 @@ def _write(db: Database, layout: DaughterLayout, entity: Entity, daughter: str, 
     if dry:
         return
 
-    def confirm() -> None:
-        journal.confirm(journal_id, written, NO_CREATES, set(rejected))
-        _agree(journal, daughter, entity.name, layout,
-               [c for c in plan.restore if c.key not in rejected])
-    _in_transaction(state, confirm)
-
-
-def _agree(journal: Journal, daughter: str, entity: str, layout: DaughterLayout,
-           restored: list[Change]) -> None:
-    """A value put back is the daughter's agreed base (the mother's stays), so the next
-    sync neither reports a conflict nor writes the mother's value back over it."""
-    if not restored:
-        return
-    fields = layout.rules.fields
-    at = {name: i for i, name in enumerate(fields)}
-    marker = layout.rules.marker.column if layout.rules.marker else None
-    wanted = {c.key: c for c in restored}
-    bases = BaseStore(journal.packs, daughter, entity, fields)
-    entries = []
-    for keys, page in bases.pages():
-        for key, entry in zip(keys, page, strict=True):
-            change = wanted.get(key)
-            if change is None:
-                continue
-            base = decode(entry, fields)
-            for name, (_now, back) in change.fields.items():
-                if name in at:
-                    base.daughter[at[name]] = back
-                if name == marker:
-                    base.removed = False
-            entries.append(encode(key, fields, base))
-    if entries:
-        bases.save(Page.of(sorted(entries, key=lambda e: e[0])))
+    _in_transaction(state, lambda: journal.confirm(journal_id, written, NO_CREATES,
+                                                    set(rejected)))
 
 
 def _in_transaction(state: sqlite3.Connection, work: Callable[[], Any]) -> Any:

@@ -61,13 +61,20 @@ def test_undo_puts_back_what_the_run_wrote_and_leaves_what_changed_since(two: Gr
     assert engine.history(two.spec)[0].undo_of == run
 
 
-def test_a_value_put_back_stays_until_the_mother_changes_it(two: Group) -> None:
+def test_the_next_sync_treats_a_value_put_back_as_a_daughters_edit(two: Group) -> None:
+    """The policy decides: mother-wins writes the mother's value again (the mother is right
+    unless it is put right too), daughter-wins keeps what was put back."""
     run = mistaken_run(two)
     engine.undo(two.spec, run)
-    after = two.sync()
-    for daughter in (0, 1):  # agreed: no conflict, nothing written back
-        counts = two.counts(after, daughter)
-        assert (counts["updated"], counts["conflicts"]) == (0, 0), counts
+    again = two.sync()  # mother-wins
+    assert two.counts(again, 1)["conflicts"] == 2
+    assert two.daughters[1].row("D101")["name"] == "Ook fout"
+
+    two.policy = engine.Policy.DAUGHTER_WINS
+    undone = engine.undo(two.spec, again.run_id)
+    assert undone.complete
+    kept = two.sync()
+    assert two.counts(kept, 1)["updated"] == 0
     assert two.daughters[1].row("D101")["name"] == "Lokaal"
     two.mother.set("D101", name="Nieuw")  # the mother moves on: synced again
     two.sync()
