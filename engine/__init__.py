@@ -122,20 +122,22 @@ def history(spec: SyncSpec, limit: int = 20) -> list[RunReport]:
 def undo(spec: SyncSpec, run_id: int, *, delete_created: bool = False,
          dry_run: bool = False) -> UndoReport:
     """Put back what run `run_id` wrote where nobody changed it since (see `engine.undo`);
-    the undo is a run of its own. ConfigError for an unknown run or a dry run, LockHeld when
-    a sync runs, DatabaseError when the mother cannot be reached."""
+    the undo is a run of its own. ConfigError for an unknown run or a dry run (nothing
+    recorded), LockHeld when a sync runs; a mother or daughter that cannot be reached is in
+    the report."""
     with locked(spec.state_path), _state(spec.state_path) as state:
         journal = Journal(state)
         report = RunReport(run_id=0, started_at=utc_now(), dry_run=dry_run, undo_of=run_id)
         try:
             journal.close_interrupted()
-            journal.run(run_id)  # an unknown run: nothing recorded
+            target = journal.run(run_id)  # an unknown run: nothing recorded
+            undoing.undoable(target)
             report.run_id = journal.start(report)
         except sqlite3.Error as error:
             raise unwritable(spec.state_path, error) from error
         result = UndoReport(report, run_id)
         try:
-            result = undoing.undo(spec, state, journal, report, run_id, delete_created)
+            undoing.undo(spec, state, journal, result, target, delete_created)
         except sqlite3.Error as error:
             report.error = str(unwritable(spec.state_path, error))
         except StamsyncError as error:

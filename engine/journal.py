@@ -128,6 +128,13 @@ class Journal:
             "AND entity = ? AND status = 'unconfirmed' ORDER BY id",
             (daughter, entity)).fetchall()]
 
+    def of_undo(self, journal_id: int) -> bool:
+        """Whether the chunk was written by `stamsync undo` (not by a sync)."""
+        row = self.conn.execute(
+            "SELECT runs.report FROM journal JOIN runs ON runs.id = journal.run_id "
+            "WHERE journal.id = ?", (journal_id,)).fetchone()
+        return row is not None and json.loads(row[0]).get("undo_of") is not None
+
     def _changes(self, changes: bytes, columns: bytes | None,
                  creates: int | None) -> list[Written]:
         written: list[Written] = unpack(changes)

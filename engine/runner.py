@@ -402,8 +402,7 @@ def _agreed(bases: BaseStore, held: list[Written]) -> None:
         for i, name in enumerate(fields):
             if name in values:
                 base.mother[i] = base.daughter[i] = values[name]
-        if done == "remove":
-            base.removed = True
+        base.removed = done == "remove"  # a marker set; anything else: the record is there
         entries.append(encode(key, fields, base))
     if entries:
         bases.save(Page.of(sorted(entries, key=entry_key)))
@@ -515,7 +514,8 @@ class Run:
 
             def settle(journal_id: int = journal_id, held: list[Written] = held) -> None:
                 self.journal.settle(journal_id, held)
-                _agreed(BaseStore(self.packs, daughter, entity, layout.rules.fields), held)
+                if not self.journal.of_undo(journal_id):  # an undo leaves the bases as they are
+                    _agreed(BaseStore(self.packs, daughter, entity, layout.rules.fields), held)
             self.in_state_transaction(settle)
 
     def defer(self, work: Callable[[], None]) -> None:

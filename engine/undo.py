@@ -103,28 +103,40 @@ class _Plan:
     delete: list[Change] = field(default_factory=list)
 
 
-def undo(spec: SyncSpec, state: sqlite3.Connection, journal: Journal, report: RunReport,
-         run_id: int, delete_created: bool) -> UndoReport:
-    """Undo run `run_id` into `report` (the caller holds the lock and recorded the run)."""
-    target = journal.run(run_id)
+def undoable(target: RunReport) -> None:
+    """ConfigError when the run cannot be undone (before anything is recorded)."""
     if target.dry_run:
         raise ConfigError(_("Run {run} was a dry run: it wrote nothing, so there is nothing "
-                            "to undo.").format(run=run_id), title=N_("Nothing to undo"))
-    result = UndoReport(report, run_id)
+                            "to undo.").format(run=target.run_id), title=N_("Nothing to undo"))
+
+
+def undo(spec: SyncSpec, state: sqlite3.Connection, journal: Journal, result: UndoReport,
+         target: RunReport, delete_created: bool) -> None:
+    """Undo run `target` into `result` (the caller holds the lock and recorded the run)."""
+    report = result.run
     groups: dict[tuple[str, str], list[Change]] = {}
     for change in target.changes or []:
-        if change.status != "confirmed" or change.action == "delete":
+        if change.action == "delete":
             result.not_undone.append(change)
+            _note(report, change.daughter, _(
+                "Records an undo deleted are not created again by undo: the next sync creates "
+                "them while the mother still selects them."))
+        elif change.status != "confirmed":
+            result.not_undone.append(change)
+            _note(report, change.daughter, _(
+                "Run {run} stopped before '{daughter}' confirmed some of its changes: those "
+                "were not undone (`stamsync show {run}` marks them unconfirmed).").format(
+                run=target.run_id, daughter=change.daughter))
         else:
             groups.setdefault((change.daughter, change.entity), []).append(change)
-    admins = {a.name: a for a in spec.daughters}
+    admins = {a.name: a for a in spec.daughters if a.enabled}
     entities = {e.name: e for e in spec.entities}
     for (daughter, entity), changes in groups.items():
         if daughter not in admins or entity not in entities:
             result.not_undone.extend(changes)
-            _daughter(report, daughter).error = _(
-                "'{daughter}' or '{entity}' is no longer in the config: its changes were not "
-                "undone.").format(daughter=daughter, entity=entity)
+            _note(report, daughter, _(
+                "'{daughter}' or '{entity}' is no longer in the config, or is switched off: "
+                "its changes were not undone.").format(daughter=daughter, entity=entity))
     mother = connect(spec.mother)
     try:
         for name in dict.fromkeys(d for d, e in groups if d in admins):
@@ -134,7 +146,14 @@ def undo(spec: SyncSpec, state: sqlite3.Connection, journal: Journal, report: Ru
                            delete_created)
     finally:
         mother.close()
-    return result
+
+
+def _note(report: RunReport, daughter: str, text: str) -> None:
+    """A line about a daughter in the undo's report (each said once)."""
+    part = _daughter(report, daughter)
+    lines = part.error.splitlines() if part.error else []
+    if text not in lines:
+        part.error = "\n".join([*lines, text])
 
 
 def _daughter(report: RunReport, name: str) -> DaughterReport:
@@ -154,7 +173,8 @@ def _undo_daughter(spec: SyncSpec, mother: Database, admin: Administration,
     try:
         db = connect(admin)
     except DatabaseError as error:
-        part.status, part.error = "failed", str(error)
+        part.status = "failed"
+        _note(result.run, admin.name, str(error))
         result.not_undone.extend(c for _, changes in wanted for c in changes)
         return
     try:
@@ -167,8 +187,15 @@ def _undo_daughter(spec: SyncSpec, mother: Database, admin: Administration,
                                   plan.delete[start:start + CHUNK])
                     _write(db, layout, entity, admin.name, chunk, journal, state, result)
             except DatabaseError as error:
-                part.status, part.error = "attention", str(error)
-                result.not_undone.extend(c for c in changes if c not in result.restored)
+                part.status = "attention"
+                _note(result.run, admin.name, _("'{entity}': {error}").format(
+                    entity=entity.display_name, error=error))
+                handled = {(c.daughter, c.entity, c.key)
+                           for c in (*result.restored, *result.deleted)}
+                handled |= {(x.daughter, x.entity, x.key)
+                            for x in (*result.changed_since, *result.created)}
+                result.not_undone.extend(c for c in changes
+                                         if (c.daughter, c.entity, c.key) not in handled)
     finally:
         db.close()
 
@@ -180,7 +207,18 @@ def _plan(db: Database, layout: DaughterLayout, changes: list[Change], result: U
     plan = _Plan()
     for change in changes:
         columns = tuple(change.fields)
-        row = db.fetch_row(layout.table, layout.spell(columns), layout.key, change.key)
+        try:
+            if len(change.key) != len(layout.key):
+                raise ValueError("the key changed since")
+            spelled = layout.spell(columns)
+        except (KeyError, ValueError):  # the config's fields or key changed since the run
+            result.not_undone.append(change)
+            _note(result.run, change.daughter, _(
+                "'{entity}': the key or the fields in the config changed since the run, so "
+                "some of its changes no longer fit and were not undone.").format(
+                entity=change.entity))
+            continue
+        row = db.fetch_row(layout.table, spelled, layout.key, change.key)
         if change.action == "create":
             wrote = [after for _before, after in change.fields.values()]
             unchanged = row is not None and all(map(same, row, wrote))
@@ -194,6 +232,8 @@ def _plan(db: Database, layout: DaughterLayout, changes: list[Change], result: U
         if row is None:
             result.changed_since.append(Left(change.daughter, change.entity, change.key,
                                              None, None, "record"))
+            _note(result.run, change.daughter, _(
+                "Some records were deleted since the run: nothing to put back there."))
             continue
         back: dict[str, tuple[Any, Any]] = {}
         for name, now in zip(columns, row, strict=True):
@@ -203,6 +243,8 @@ def _plan(db: Database, layout: DaughterLayout, changes: list[Change], result: U
             else:
                 result.changed_since.append(Left(change.daughter, change.entity, change.key,
                                                  name, now, after))
+                _note(result.run, change.daughter, _(
+                    "Some fields were changed since the run and were left as they are."))
         if back:
             plan.restore.append(replace(change, fields=back, conflict=()))
     return plan

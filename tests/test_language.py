@@ -194,6 +194,24 @@ def test_a_notification_in_dutch(group: Group) -> None:
     assert "missing.db" in message.text
 
 
+def test_the_settings_dialog_in_dutch(config_path: Path, desktop: Desktop,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DISPLAY", desktop.env["DISPLAY"])
+    from settings.dialog import SettingsWindow
+
+    i18n.use("nl")
+    window = SettingsWindow(config_path)
+    try:
+        assert str(window.save_button.cget("text")) == dutch("Save") != "Save"
+        titles = [window.notebook.tab(t, "text") for t in window.notebook.tabs()]
+        assert titles[0] == dutch("Administrations") and titles[2] == dutch("Schedule")
+        schedule = window.tabs["schedule"]
+        summary = str(schedule.summary.cget("text"))  # type: ignore[attr-defined]
+        assert summary.startswith(dutch("Weekdays")) and dutch("Weekdays") != "Weekdays"
+    finally:
+        window.close()
+
+
 def test_the_tray_menu_follows_the_language_of_the_config(
         config_path: Path, desktop: Desktop, monkeypatch: pytest.MonkeyPatch) -> None:
     for key, value in desktop.env.items():
@@ -224,24 +242,6 @@ def config_path(group: Group, tmp_path: Path) -> Path:
     path = tmp_path / "stamsync.toml"
     save(Config(path, group.spec))
     return path
-
-
-def test_the_settings_dialog_in_dutch(config_path: Path, desktop: Desktop,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DISPLAY", desktop.env["DISPLAY"])
-    from settings.dialog import SettingsWindow
-
-    i18n.use("nl")
-    window = SettingsWindow(config_path)
-    try:
-        assert str(window.save_button.cget("text")) == dutch("Save") != "Save"
-        titles = [window.notebook.tab(t, "text") for t in window.notebook.tabs()]
-        assert titles[0] == dutch("Administrations") and titles[2] == dutch("Schedule")
-        schedule = window.tabs["schedule"]
-        summary = str(schedule.summary.cget("text"))  # type: ignore[attr-defined]
-        assert summary.startswith(dutch("Weekdays")) and dutch("Weekdays") != "Weekdays"
-    finally:
-        window.close()
 
 
 def test_a_missing_catalog_is_english_not_a_crash(monkeypatch: pytest.MonkeyPatch,

@@ -221,6 +221,10 @@ def test_connection_strings_are_read_as_odbc_reads_them() -> None:
     error = Fake("08001", "[08001] connection to server failed: secret123 refused (101) "
                           "(SQLDriverConnect)")
     assert driver_message(error, "secret123") == "connection to server failed: *** refused"
+    at_the_end = Fake("28000", "[28000] bad password 'geheim.' (1045) (SQLDriverConnect)")
+    assert driver_message(at_the_end, "geheim.") == "bad password '***'"
+    braced = Fake("HY000", "[HY000] in Pwd={a}}b}; refused. (0) (SQLDriverConnect)")
+    assert "a}" not in driver_message(braced, "a}b")
 
 
 def test_table_names_are_found_in_the_catalogs_case_and_schema(

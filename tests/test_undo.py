@@ -10,6 +10,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -179,3 +180,41 @@ def mistaken_run_one(group: Group) -> int:
     group.sync()
     group.mother.set("D100", name="Fout")
     return group.sync().run_id
+
+
+def test_an_undo_a_kill_left_unconfirmed_is_settled_without_moving_the_bases(
+        two: Group) -> None:
+    """A kill after the daughter committed the undo, before the state store confirmed it:
+    the next sync confirms the undo's writes but leaves the bases as the undo does, so
+    daughter-wins keeps what was put back."""
+    two.policy = engine.Policy.DAUGHTER_WINS
+    run = mistaken_run(two)
+    undone = engine.undo(two.spec, run)
+    conn = sqlite3.connect(two.spec.state_path)
+    with conn:
+        conn.execute("UPDATE journal SET status = 'unconfirmed' WHERE run_id = ?",
+                     (undone.run.run_id,))
+    conn.close()
+    two.sync()
+    assert two.daughters[0].row("D100")["name"] == "Bakkerij de Vries"  # kept (daughter-wins)
+    assert all(c.status == "confirmed"
+               for c in engine.show(two.spec, undone.run.run_id).changes or [])
+
+
+def test_changes_that_no_longer_fit_the_config_are_not_undone_and_said(two: Group) -> None:
+    run = mistaken_run(two)
+    two.entity = replace(two.entity, fields=("name", "credit", "blocked"))  # city left out
+    result = engine.undo(two.spec, run)
+    assert ("Daughter2", ("D100",)) in {(c.daughter, c.key) for c in result.not_undone}
+    assert "no longer fit" in (result.run.daughters[1].error or "")
+    assert two.daughters[1].row("D100")["city"] == "Nergens"  # not touched
+    assert two.daughters[0].row("D101")["name"] == "Café Ĳsselmeer"  # the rest put back
+    assert result.exit_code == 1
+
+
+def test_refusing_a_dry_run_records_nothing(two: Group) -> None:
+    dry = two.sync(dry_run=True)
+    before = len(engine.history(two.spec))
+    with pytest.raises(ConfigError):
+        engine.undo(two.spec, dry.run_id)
+    assert len(engine.history(two.spec)) == before

@@ -127,8 +127,7 @@ def undo_summary(result: UndoReport) -> str:
     for change, message in result.rejected:
         lines.append(f"! {change.daughter}, {change.entity} {list(change.key)}: {message}")
     if result.not_undone:
-        lines.append(_("Not undone (the run stopped before the daughter confirmed them, or "
-                       "the daughter or entity could not be reached):"))
+        lines.append(_("Not undone (why: the lines marked ! above):"))
         lines += [f"  {c.daughter}, {c.entity} {list(c.key)}" for c in result.not_undone]
     if len(lines) == 1:
         lines.append(_("Run {run} wrote nothing that can be put back.").format(

@@ -158,12 +158,11 @@ def driver_message(error: Exception, secret: str | None = None) -> str:
     text = _CALL.sub("", text).strip()
     while (tag := _TAG.match(text)) is not None:  # [08001] [ma-3.1.15][10.11.19-MariaDB-..]
         text = text[tag.end():]
+    if secret:
+        text = text.replace(_braced(secret), "***").replace(secret, "***")
     text = re.sub(r";?\s*Error while (executing the query|preparing parameters)$", "",
                   text.strip())
-    text = " ".join(text.split()).rstrip(".")  # the messages built on it add their own
-    if secret:
-        text = text.replace(secret, "***")
-    return text
+    return " ".join(text.split()).rstrip(".")  # the messages built on it add their own
 
 
 def _time(value: bytes | None) -> dt.time | str | None:
@@ -262,7 +261,8 @@ class OdbcDatabase:
             self.conn.close()
             self.conn = self._connect(pyodbc, with_options(connection, actual, seconds), actual,
                                       login_timeout, secret)
-        if actual in UTF8_FAMILIES:
+        charset = attributes(connection).get("charset", "utf8mb4").lower()
+        if actual in UTF8_FAMILIES and charset.startswith("utf8"):  # else the user's own
             for sql_type in (pyodbc.SQL_CHAR, pyodbc.SQL_WCHAR):
                 self.conn.setdecoding(sql_type, encoding="utf-8")
             self.conn.setencoding(encoding="utf-8")
