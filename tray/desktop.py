@@ -18,10 +18,14 @@ log = logging.getLogger("stamsync")
 
 
 def stamsync_command(*arguments: str) -> list[str]:
-    """The command line that runs `stamsync ARGUMENTS` with this install: the built program,
-    else on Windows pythonw (no console window opens), else the `stamsync` script beside
-    this Python, else this Python with `-m tray.cli`."""
-    if getattr(sys, "frozen", False):  # the PyInstaller build
+    """The command line that runs `stamsync ARGUMENTS` with this install: the built program
+    (on Windows its console-less stamsyncw.exe), else on Windows pythonw (no console window
+    opens), else the `stamsync` script beside this Python, else this Python with
+    `-m tray.cli`."""
+    if getattr(sys, "frozen", False):  # the PyInstaller build (build.spec)
+        windowless = Path(sys.executable).with_name("stamsyncw.exe")
+        if sys.platform == "win32" and windowless.exists():
+            return [str(windowless), *arguments]
         return [sys.executable, *arguments]
     bindir = Path(sys.executable).parent
     if sys.platform == "win32" and (bindir / "pythonw.exe").exists():
