@@ -2,9 +2,8 @@
 name): Windows Credential Manager, macOS Keychain, the Secret Service on a Linux desktop.
 
 The engine reads a password when it connects; the settings dialog stores and removes them
-through `store` and `forget`. Outside a program, `keyring set stamsync NAME` (the keyring
-package's own command) stores one. A password is never written to the config, a log, the
-journal or a message.
+through `store` and `forget`; so does `stamsync password NAME` on the command line. A
+password is never written to the config, a log, the journal or a message.
 """
 
 from __future__ import annotations
@@ -52,8 +51,8 @@ def password(administration: str) -> str:
         raise DatabaseError(_(
             "Administration '{administration}': its connection asks for {{password}}, but no "
             "password is stored in the OS keyring for it (service '{service}', user "
-            "'{administration}'). Store it with the keyring command installed beside "
-            "stamsync: keyring set {service} \"{administration}\"").format(
+            "'{administration}'). Store it in the settings dialog (Administrations, "
+            "Password) or with: stamsync password \"{administration}\"").format(
             administration=administration, service=SERVICE),
             administration=administration)
     return secret

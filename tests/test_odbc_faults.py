@@ -42,7 +42,7 @@ def test_the_password_comes_from_the_keyring(
     missing = engine.sync(spec)  # nothing stored yet
     error = missing.daughters[0].error or ""
     assert missing.status == "failed" and "no password is stored" in error
-    assert 'keyring set stamsync "Noord"' in error
+    assert 'stamsync password "Noord"' in error
 
     secrets.store("Noord", "wrong")
     refused = engine.sync(spec)

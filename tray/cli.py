@@ -7,6 +7,7 @@ Exit codes: 0 done; 1 done but needs attention; 2 invalid config or usage, nothi
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import shlex
 import sys
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import engine
-from engine import ConfigError, LockHeld, StamsyncError, i18n
+from engine import ConfigError, LockHeld, StamsyncError, i18n, secrets
 from engine.i18n import N_, _
 from settings import Config, find_config, language_setting, load
 from settings.dialog import TABS
@@ -65,6 +66,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("show", parents=[common], help=_("one run with every change"))
     p.add_argument("run_id", type=int, metavar="RUN_ID")
     p.add_argument("--json", action="store_true", help=json_help)
+
+    p = sub.add_parser("password", parents=[common],
+                       help=_("store an administration's password in the OS keyring (asked "
+                              "for, never shown), or remove it with --forget"))
+    p.add_argument("administration", metavar="NAME")
+    p.add_argument("--forget", action="store_true",
+                   help=_("remove the stored password"))
 
     p = sub.add_parser("undo", parents=[common],
                        help=_("put back what a run wrote, where nobody changed it since"))
@@ -196,6 +204,33 @@ def cmd_history(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_password(args: argparse.Namespace) -> int:
+    """The password of one administration of the config, into the OS keyring (or out)."""
+    spec = _config(args).spec
+    names = [spec.mother.name, *(d.name for d in spec.daughters)]
+    name = args.administration
+    if name not in names:
+        raise ConfigError(_("There is no administration '{name}' in the config. Known: "
+                            "{known}.").format(name=name, known=", ".join(names)))
+    if args.forget:
+        secrets.forget(name)
+        print(_("The password of '{name}' is removed from the OS keyring.").format(name=name))
+        return 0
+    if sys.stdin is not None and sys.stdin.isatty():
+        first = getpass.getpass(_("Password of '{name}' (not shown): ").format(name=name))
+        again = getpass.getpass(_("The same password again: "))
+        if first != again:
+            raise ConfigError(_("The two passwords differ; nothing was stored. Try again."))
+    else:  # from a pipe or a file: the first line
+        first = (sys.stdin.readline() if sys.stdin is not None else "").rstrip("\r\n")
+    if not first:
+        raise ConfigError(_("No password was given; nothing was stored."))
+    secrets.store(name, first)
+    print(_("The password of '{name}' is stored in the OS keyring (service '{service}'); "
+            "it is never written to the config.").format(name=name, service=secrets.SERVICE))
+    return 0
+
+
 def cmd_undo(args: argparse.Namespace) -> int:
     config = _config(args)
     result = engine.undo(config.spec, args.run_id, delete_created=args.delete_created,
@@ -310,8 +345,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "sync": cmd_sync, "check": cmd_check, "history": cmd_history, "show": cmd_show, "run": cmd_run,
-    "undo": cmd_undo, "tray": cmd_tray, "settings": cmd_settings, "autostart": cmd_autostart,
-    "demo": cmd_demo,
+    "undo": cmd_undo, "password": cmd_password, "tray": cmd_tray, "settings": cmd_settings,
+    "autostart": cmd_autostart, "demo": cmd_demo,
 }
 
 

@@ -311,8 +311,8 @@ class OdbcDatabase:
         message = driver_message(error, secret)
         if state.startswith("28"):
             advice = _("The user name or password was refused: correct the user in the config, "
-                       "or store the right password (in the folder stamsync is installed in: "
-                       "keyring set stamsync \"{administration}\").").format(
+                       "or store the right password in the settings dialog (Administrations, "
+                       "Password) or with: stamsync password \"{administration}\".").format(
                 administration=self.administration)
         elif state in ("IM002", "IM003") or "can't open lib" in message.lower():
             advice = _("The ODBC driver or data source cannot be loaded: check that it is "

@@ -205,7 +205,8 @@ class SettingsWindow:
             log.warning("a password could not be stored in the OS keyring: %s", error)
             self.problem_text.configure(text=_(
                 "The settings are saved, but the password could not be stored in the OS "
-                "keyring ({error}). Store it with: keyring set stamsync NAME").format(error=error))
+                "keyring ({error}). Store it later with: stamsync password NAME").format(
+                    error=error))
             return
         log.info("settings saved to %s", self.path)
         self.saved = True

@@ -147,3 +147,31 @@ def load_spec(group: Group, user: str) -> engine.SyncSpec:
     noord = group.daughters[0]
     assert isinstance(noord, ServerBooks)
     return replace(group.spec, daughters=(with_password(noord, user),))
+
+
+def test_stamsync_password_stores_and_forgets_without_writing_it_anywhere(
+        tmp_path: Path, mariadb_user: tuple[str, ServerBooks]) -> None:
+    """`stamsync password NAME` (the Windows build has no keyring command): asked for, into
+    the keyring, and the sync logs in with it; `--forget` removes it."""
+    user, noord = mariadb_user
+    group = fill(Group(tmp_path, Books(tmp_path / "mother.db", "Holding"), [noord]))
+    config = tmp_path / "stamsync.toml"
+    save(Config(config, load_spec(group, user)))
+    env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring",
+           "XDG_DATA_HOME": str(tmp_path / "data")}
+
+    def stamsync(*arguments: str, typed: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "tray.cli", *arguments, "--config",
+                               str(config)], env=env, input=typed, capture_output=True,
+                              text=True, timeout=120)
+
+    stored = stamsync("password", "Noord", typed=SECRET + "\n")
+    assert stored.returncode == 0, stored.stderr
+    assert "is stored in the OS keyring" in stored.stdout and SECRET not in stored.stdout
+    assert stamsync("sync").returncode == 0 and noord.count() == 3
+    unknown = stamsync("password", "Oost", typed="x\n")
+    assert unknown.returncode == 2 and "Known: Holding, Noord" in unknown.stderr
+    assert stamsync("password", "Noord", "--forget").returncode == 0
+    missing = stamsync("sync")
+    assert missing.returncode == 1 and 'stamsync password "Noord"' in missing.stdout
+    assert SECRET.encode() not in config.read_bytes()
