@@ -49,6 +49,20 @@ class RecordFailure:
 
 
 @dataclass(frozen=True)
+class OpenConflict:
+    """A record whose conflict the run left open (policy skip): a person settles it by
+    making both sides agree, or by choosing another policy."""
+
+    entity: str
+    key: tuple[Any, ...]
+    fields: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"entity": self.entity, "key": [_jsonable(v) for v in self.key],
+                "fields": list(self.fields)}
+
+
+@dataclass(frozen=True)
 class ParkedRecord:
     """A record a daughter rejected in 3 runs in a row: skipped there until the mother
     changes it."""
@@ -71,6 +85,8 @@ class DaughterReport:
     error: str | None = None
     entities: dict[str, EntityCounts] = field(default_factory=dict)
     failures: list[RecordFailure] = field(default_factory=list)
+    open_conflicts: list[OpenConflict] = field(default_factory=list)
+    """The first records whose conflict is left open (skip), with their fields."""
 
     def counts(self, entity: str) -> EntityCounts:
         return self.entities.setdefault(entity, EntityCounts())
@@ -89,6 +105,7 @@ class DaughterReport:
             "error": self.error,
             "entities": {name: c.to_dict() for name, c in self.entities.items()},
             "failures": [f.to_dict() for f in self.failures],
+            "open_conflicts": [c.to_dict() for c in self.open_conflicts],
         }
 
 
@@ -186,6 +203,10 @@ class RunReport:
             daughter.failures = [
                 RecordFailure(f["entity"], tuple(f["key"]), f["message"], f.get("parked", False))
                 for f in d.get("failures", [])
+            ]
+            daughter.open_conflicts = [
+                OpenConflict(c["entity"], tuple(c["key"]), tuple(c["fields"]))
+                for c in d.get("open_conflicts", [])
             ]
             report.daughters.append(daughter)
         return report

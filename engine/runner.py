@@ -29,7 +29,14 @@ from engine.layout import DaughterLayout, MotherLayout, daughter_layout, mother_
 from engine.model import Administration, Entity, Key, SelectKeys, SelectWhere, SyncSpec
 from engine.ordered import OrderedStream, ensure_rising, keyed, row_keys
 from engine.plan import Creates, RecordPlan, plan_existing, plan_leave
-from engine.report import Action, DaughterReport, EntityCounts, RecordFailure, RunReport
+from engine.report import (
+    Action,
+    DaughterReport,
+    EntityCounts,
+    OpenConflict,
+    RecordFailure,
+    RunReport,
+)
 from engine.state import (
     MISSING,
     Base,
@@ -316,10 +323,13 @@ class EntitySync:
         counts.unchanged += tally["unchanged"]
         counts.removed += tally["removed"]
         counts.failed += len(rejected)
+        left = self.daughter.report.open_conflicts
         for plan in plans:
             if plan.conflicts:
                 counts.conflicts += 1
                 counts.open_conflicts += plan.open_conflict
+                if plan.open_conflict and len(left) < MAX_FAILURES_SHOWN:
+                    left.append(OpenConflict(self.mother.entity.name, plan.key, plan.conflicts))
         if dry_run:
             return
         run.defer(functools.partial(self._advance, plans, creates, batch.journal_id,

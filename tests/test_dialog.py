@@ -614,3 +614,32 @@ def test_a_result_that_cannot_be_shown_is_said(window: SettingsWindow) -> None:
     settle(window)
     said = str(window.problem_text.cget("text"))
     assert "Something went wrong while showing a result (a widget that is gone)" in said
+
+
+def test_history_names_the_records_whose_conflict_is_left_open(group: Group, config: Path,
+                                                               display: None) -> None:
+    """Under skip a conflict writes nothing: the run still names the record and its fields,
+    in the report, in `stamsync show`'s words and on the History tab."""
+    group.policy = engine.Policy.SKIP
+    save(Config(config, group.spec))
+    engine.sync(load(config).spec)
+    group.mother.set("D101", name="Café Ĳsselmeer BV")
+    group.daughters[0].set("D101", name="Café aan het IJsselmeer")
+    report = engine.sync(load(config).spec)
+    assert [(c.key, c.fields) for c in report.daughters[0].open_conflicts] == [
+        (("D101",), ("name",))]
+    assert report.to_dict()["daughters"][0]["open_conflicts"] == [
+        {"entity": "customers", "key": ["D101"], "fields": ["name"]}]
+    from tray.output import run_summary
+
+    assert ("? Daughter1, customers ['D101']: conflict left open in name"
+            in run_summary(engine.show(load(config).spec, report.run_id), {}))
+    window = SettingsWindow(config, tab="history")
+    try:
+        history = tab(window, "history", HistoryTab)
+        history.show_run(report.run_id)
+        settle(window)
+        rows = [history.changes.item(i)["values"] for i in history.changes.get_children()]
+        assert any(r[2] == "D101" and r[3] == "conflict left open" for r in rows), rows
+    finally:
+        window.close()

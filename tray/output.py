@@ -64,6 +64,10 @@ def run_summary(report: RunReport, labels: dict[str, str] | None = None) -> str:
             parked = _(" (parked until the mother changes it)") if failure.parked else ""
             lines.append(f"! {daughter.name}, {failure.entity} {list(failure.key)}: "
                          f"{failure.message}{parked}")
+        for conflict in daughter.open_conflicts:
+            lines.append(f"? {daughter.name}, {conflict.entity} {list(conflict.key)}: " + _(
+                "conflict left open in {fields}: make both sides agree, or choose another "
+                "policy").format(fields=", ".join(conflict.fields)))
     if report.dry_run:
         lines.append(_("Dry run: nothing was written. `stamsync show {run}` lists every "
                        "change it would make.").format(run=report.run_id))

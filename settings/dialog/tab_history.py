@@ -174,6 +174,13 @@ class HistoryTab(Tab):
             self.changes.insert("", "end", iid=str(index), values=(
                 change.daughter, labels.get(change.entity, change.entity),
                 " / ".join(str(k) for k in change.key), action, fields))
+        for daughter in report.daughters:  # conflicts left open (skip): nothing written
+            for at, conflict in enumerate(daughter.open_conflicts):
+                self.changes.insert("", "end", iid=f"open-{daughter.name}-{at}", values=(
+                    daughter.name, labels.get(conflict.entity, conflict.entity),
+                    " / ".join(str(k) for k in conflict.key), _("conflict left open"),
+                    _("{fields}: make both sides agree, or choose another policy").format(
+                        fields=", ".join(conflict.fields))))
         title = (_("Changes of run {run}: what it would write (a preview)") if report.dry_run
                  else _("Changes of run {run}"))
         more = (" " + _("(the first {shown} of {n})").format(
