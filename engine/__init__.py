@@ -93,11 +93,7 @@ def sync(spec: SyncSpec, *, dry_run: bool = False, entities: Sequence[str] = (),
     with locked(spec.state_path), _state(spec.state_path) as state:
         journal = Journal(state)
         report = RunReport(run_id=0, started_at=utc_now(), dry_run=dry_run)
-        try:
-            journal.close_interrupted()
-            report.run_id = journal.start(report)
-        except sqlite3.Error as error:  # not even the run can be recorded: nothing synced
-            raise unwritable(spec.state_path, error) from error
+        _start(journal, report, spec.state_path)
         try:
             runner.run(spec, state, report, chosen_entities, chosen_daughters, progress)
         except StamsyncError as error:
@@ -129,12 +125,11 @@ def undo(spec: SyncSpec, run_id: int, *, delete_created: bool = False,
         journal = Journal(state)
         report = RunReport(run_id=0, started_at=utc_now(), dry_run=dry_run, undo_of=run_id)
         try:
-            journal.close_interrupted()
             target = journal.run(run_id)  # an unknown run: nothing recorded
-            undoing.undoable(target)
-            report.run_id = journal.start(report)
         except sqlite3.Error as error:
             raise unwritable(spec.state_path, error) from error
+        undoing.undoable(target)
+        _start(journal, report, spec.state_path)
         result = UndoReport(report, run_id)
         try:
             undoing.undo(spec, state, journal, result, target, delete_created)
@@ -147,8 +142,7 @@ def undo(spec: SyncSpec, run_id: int, *, delete_created: bool = False,
                 raise
         finally:
             with contextlib.suppress(sqlite3.Error):  # a broken store is in the error
-                state.execute("UPDATE journal SET status = 'unconfirmed' "
-                              "WHERE run_id = ? AND status = 'pending'", (report.run_id,))
+                journal.unconfirm(report.run_id)
         _finish(journal, report)
         return result
 
@@ -177,6 +171,16 @@ def _close_interrupted(spec: SyncSpec, journal: Journal) -> None:
             journal.close_interrupted()
     except LockHeld:
         pass  # a sync is under way: its run shows as running
+
+
+def _start(journal: Journal, report: RunReport, state_path: Path) -> None:
+    """Settle runs a killed process left open and record this one (its id into `report`);
+    a store that cannot even record it stops here, before anything is written."""
+    try:
+        journal.close_interrupted()
+        report.run_id = journal.start(report)
+    except sqlite3.Error as error:
+        raise unwritable(state_path, error) from error
 
 
 def _finish(journal: Journal, report: RunReport) -> None:

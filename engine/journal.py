@@ -128,6 +128,12 @@ class Journal:
             "AND entity = ? AND status = 'unconfirmed' ORDER BY id",
             (daughter, entity)).fetchall()]
 
+    def unconfirm(self, run_id: int) -> None:
+        """The run ends with chunks still pending (it broke off between journal and
+        daughter): they may or may not have reached the daughter, as after a kill."""
+        self.conn.execute("UPDATE journal SET status = 'unconfirmed' "
+                          "WHERE run_id = ? AND status = 'pending'", (run_id,))
+
     def of_undo(self, journal_id: int) -> bool:
         """Whether the chunk was written by `stamsync undo` (not by a sync)."""
         row = self.conn.execute(

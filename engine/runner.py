@@ -48,7 +48,7 @@ from engine.state import (
     encode,
     entry_key,
 )
-from engine.storage import Packs, pack, unpack, unwritable
+from engine.storage import Packs, pack, transaction, unpack, unwritable
 
 PAGE = 5000
 """Rows read per query from the mother, each daughter and the bases."""
@@ -534,18 +534,15 @@ class Run:
 
     def in_state_transaction(self, work: Callable[[], T]) -> T:
         """One durable state transaction: the deferred work, then `work`."""
-        self.state.execute("BEGIN")
         try:
-            for deferred in self._deferred:
-                deferred()
-            result = work()
+            with transaction(self.state):
+                for deferred in self._deferred:
+                    deferred()
+                result = work()
         except BaseException:
-            if self.state.in_transaction:  # SQLite rolls back on its own after a full disk
-                self.state.execute("ROLLBACK")
             self.packs.forget_cached()
             raise
         self._deferred.clear()
-        self.state.execute("COMMIT")
         return result
 
     def flush_state(self) -> None:
@@ -681,5 +678,4 @@ def run(spec: SyncSpec, state: sqlite3.Connection, report: RunReport,
         raise unwritable(spec.state_path, error) from error
     finally:
         with contextlib.suppress(sqlite3.Error):  # a broken store was reported above
-            state.execute("UPDATE journal SET status = 'unconfirmed' "
-                          "WHERE run_id = ? AND status = 'pending'", (report.run_id,))
+            journal.unconfirm(report.run_id)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import functools
 import sqlite3
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -33,6 +32,7 @@ from engine.journal import NO_CREATES, Journal, Written
 from engine.layout import DaughterLayout, daughter_layout, mother_layout
 from engine.model import Administration, Entity, Key, SyncSpec
 from engine.report import Change, DaughterReport, RunReport
+from engine.storage import transaction
 
 CHUNK = 1000
 """Records written back per daughter transaction."""
@@ -263,9 +263,9 @@ def _write(db: Database, layout: DaughterLayout, entity: Entity, daughter: str, 
     if not written:
         return
     dry = run.dry_run
-    journal_id = _in_transaction(state, lambda: journal.add_pending(
-        run.run_id, daughter, entity.name, written, NO_CREATES,
-        status="planned" if dry else "pending"))
+    with transaction(state):
+        journal_id = journal.add_pending(run.run_id, daughter, entity.name, written,
+                                         NO_CREATES, status="planned" if dry else "pending")
     rejected: dict[Key, str] = {}
     if not dry:
         db.begin()
@@ -280,7 +280,8 @@ def _write(db: Database, layout: DaughterLayout, entity: Entity, daughter: str, 
                     db.delete, layout.table, layout.key, [change.key]))
         except BaseException:
             db.rollback()
-            _in_transaction(state, lambda: journal.forget([journal_id]))
+            with transaction(state):
+                journal.forget([journal_id])
             raise
         db.commit()
     counts = _daughter(run, daughter).counts(entity.name)
@@ -299,18 +300,6 @@ def _write(db: Database, layout: DaughterLayout, entity: Entity, daughter: str, 
     if dry:
         return
 
-    _in_transaction(state, lambda: journal.confirm(journal_id, written, NO_CREATES,
-                                                    set(rejected)))
-
-
-def _in_transaction(state: sqlite3.Connection, work: Callable[[], Any]) -> Any:
-    state.execute("BEGIN")
-    try:
-        done = work()
-    except BaseException:
-        if state.in_transaction:
-            state.execute("ROLLBACK")
-        raise
-    state.execute("COMMIT")
-    return done
+    with transaction(state):
+        journal.confirm(journal_id, written, NO_CREATES, set(rejected))
 
