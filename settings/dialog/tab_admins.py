@@ -388,8 +388,9 @@ class AdministrationsTab(Tab):
 
     def _stored(self) -> bool:
         """Whether a password is stored for the administration shown: under its name at
-        opening (a rename moves it on Save); a new one has none yet."""
-        name = self._keyring_name()
+        opening (a rename moves it on Save); a new one has none yet (so no look-up per key
+        typed in its name)."""
+        name = self.originals.get(self._identity())
         if not name:
             return False
         if name not in self.stored:
@@ -400,11 +401,6 @@ class AdministrationsTab(Tab):
             else:
                 self.stored[name] = True
         return self.stored[name]
-
-    def _keyring_name(self) -> str:
-        """The name the administration shown has its password under in the keyring now."""
-        name = str(self.document.get(self.selected, "name", "")).strip()
-        return self.originals.get(self._identity(), name)
 
     def _show_marks_again(self) -> None:
         """The database's mark follows the kind of connection shown."""
@@ -426,7 +422,7 @@ class AdministrationsTab(Tab):
 
     def test(self) -> None:
         """Connect with what the form says now (and the typed password), in words."""
-        name = self._keyring_name() or self.name.get().strip() or "?"
+        name, typed = self.login(self.selected)
         database = compose(self._connection())
         if self.kind.get() == "sqlite" and database:
             database = self.document_database(database)
@@ -436,9 +432,9 @@ class AdministrationsTab(Tab):
             return
         seconds = {k: int(v.get()) if v.get().isdigit() else getattr(Administration, k)
                    for k, v in self.timeouts.items()}
-        admin = Administration(name, database, connect_timeout=seconds["connect_timeout"],
+        admin = Administration(name or "?", database,
+                               connect_timeout=seconds["connect_timeout"],
                                query_timeout=seconds["query_timeout"])
-        typed = self.password.get()
         identity = self._identity()
         self._result(identity, _("Connecting..."), "secondary")
 

@@ -40,9 +40,7 @@ class DataTab(Tab):
         """table -> (columns, primary key), read from the mother."""
         self.tables: list[str] = []
         self.catalog_of: str | None = None
-        """The mother's database the catalog was read from (None: not read)."""
-        self.reading: str | None = None
-        """The mother's database whose tables are being read (or were, last)."""
+        """The mother's database the catalog is (being) read from (None: not read)."""
         self.entity = "customers"
         self.picker: RecordPicker | None = None
 
@@ -465,9 +463,8 @@ class DataTab(Tab):
 
     def load_tables(self) -> None:
         mother = self.mother()
-        self.reading = mother.database if mother else None
+        self.catalog_of = mother.database if mother else None
         if mother is None:
-            self.catalog_of = None
             self.catalog_state.configure(text=_("Set up the mother first (Administrations)."),
                                          bootstyle="secondary")
             return
@@ -480,12 +477,11 @@ class DataTab(Tab):
                 return browser.tables()
 
         def done(tables: list[str]) -> None:
-            if self.reading == mother.database:  # not another mother's, read meanwhile
-                self.catalog_of = mother.database
+            if self.catalog_of == mother.database:  # not another mother's, read meanwhile
                 self._tables_read(tables)
 
         def failed(error: Exception) -> None:
-            if self.reading == mother.database:  # else a later read answers
+            if self.catalog_of == mother.database:  # else a later read answers
                 self.catalog_of = None  # tried again when the tab is shown again
                 self._catalog_failed(error)
 
